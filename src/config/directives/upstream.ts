@@ -1,0 +1,102 @@
+// ngx_http_upstream_module: upstream blocks, their peers and the balancing method.
+import { argError, directiveError } from '../errors.js';
+import { ONE_OR_MORE, TAKE, type DirectiveSpec } from '../spec.js';
+import { numberArg } from '../slots.js';
+import type { UpstreamConf, UpstreamPeerConf } from '../types.js';
+import { parseNumber, parseTime, splitHostPort } from '../values.js';
+
+const UNSUPPORTED_PEER_PARAMS = new Set(['max_conns', 'resolve', 'service', 'slow_start', 'route', 'drain']);
+
+export const upstreamDirectives: DirectiveSpec[] = [
+  {
+    name: 'upstream', contexts: ['http'], args: TAKE(1), block: 'directives',
+    handle(d, s) {
+      const name = d.args[0];
+      if (s.http!.upstreams[name]) throw directiveError(d, `duplicate upstream "${name}"`);
+      const upstream: UpstreamConf = {
+        name, peers: [], balancer: { method: 'round_robin' }, origin: { file: d.file, line: d.line },
+      };
+      s.walk(d.block!, { ...s, context: 'upstream', upstream });
+      if (upstream.peers.length === 0) throw directiveError(d, 'no servers are inside upstream');
+      s.http!.upstreams[name] = upstream;
+    },
+  },
+  {
+    name: 'server', contexts: ['upstream'], args: ONE_OR_MORE,
+    handle(d, s) {
+      const up = s.upstream!;
+      const address = d.args[0];
+      if (address.startsWith('unix:')) throw argError(d, 0, `unix domain sockets ("${address}") are not supported by ngts in upstream`);
+      const hp = splitHostPort(address);
+      if (!hp || hp.host === undefined || (hp.portText !== undefined && hp.port === undefined)) {
+        throw argError(d, 0, `invalid port in upstream "${address}"`);
+      }
+      const peer: UpstreamPeerConf = {
+        address: hp.port === undefined ? `${address}:80` : address,
+        host: hp.host === 'localhost' ? '127.0.0.1' : hp.host,
+        port: hp.port ?? 80,
+        weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
+      };
+      for (let i = 1; i < d.args.length; i++) {
+        const p = d.args[i];
+        const eq = p.indexOf('=');
+        const name = eq < 0 ? p : p.slice(0, eq);
+        const value = eq < 0 ? '' : p.slice(eq + 1);
+        const invalid = () => argError(d, i, `invalid parameter "${p}"`);
+        if (name === 'weight') {
+          const n = parseNumber(value);
+          if (n === undefined || n < 1) throw invalid();
+          peer.weight = n;
+        } else if (name === 'max_fails') {
+          const n = parseNumber(value);
+          if (n === undefined) throw invalid();
+          peer.maxFails = n;
+        } else if (name === 'fail_timeout') {
+          const t = parseTime(value);
+          if (t === undefined) throw invalid();
+          peer.failTimeout = t;
+        } else if (p === 'backup') {
+          if (up.balancer.method === 'ip_hash' || up.balancer.method === 'hash') {
+            throw argError(d, i, 'balancing method does not support parameter "backup"');
+          }
+          peer.backup = true;
+        } else if (p === 'down') peer.down = true;
+        else if (UNSUPPORTED_PEER_PARAMS.has(name)) throw argError(d, i, `"${name}" parameter of the upstream "server" directive is not supported by ngts`);
+        else throw invalid();
+      }
+      up.peers.push(peer);
+    },
+  },
+  {
+    name: 'ip_hash', contexts: ['upstream'], args: TAKE(0),
+    handle(d, s) { setBalancer(d, s.upstream!, { method: 'ip_hash' }); },
+  },
+  {
+    name: 'least_conn', contexts: ['upstream'], args: TAKE(0),
+    handle(d, s) { setBalancer(d, s.upstream!, { method: 'least_conn' }); },
+  },
+  {
+    name: 'hash', contexts: ['upstream'], args: TAKE(1, 2),
+    handle(d, s) {
+      if (d.args[1] !== undefined && d.args[1] !== 'consistent') throw argError(d, 1, `invalid parameter "${d.args[1]}"`);
+      setBalancer(d, s.upstream!, { method: 'hash', key: d.args[0], consistent: d.args[1] === 'consistent' });
+    },
+  },
+  {
+    name: 'keepalive', contexts: ['upstream'], args: TAKE(1),
+    handle(d, s) {
+      if (s.upstream!.keepalive !== undefined) throw directiveError(d, '"keepalive" directive is duplicate');
+      const n = numberArg(d);
+      if (n < 1) throw argError(d, 0, `invalid value "${d.args[0]}" in "keepalive" directive`);
+      s.upstream!.keepalive = n;
+    },
+  },
+];
+
+function setBalancer(d: Parameters<DirectiveSpec['handle']>[0], up: UpstreamConf, balancer: UpstreamConf['balancer']): void {
+  if (up.balancer.method !== 'round_robin') throw directiveError(d, `"${d.name}" directive is duplicate`);
+  if ((balancer.method === 'ip_hash' || balancer.method === 'hash') && up.peers.some((p) => p.backup)) {
+    throw directiveError(d, 'balancing method does not support parameter "backup"');
+  }
+  up.balancer = balancer;
+}

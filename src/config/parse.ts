@@ -1,0 +1,128 @@
+// Text → directives. nearley checks the structure; this file turns its result into
+// Directive nodes, words nginx's syntax errors, and expands `include` (globs relative to the
+// main config's directory, as nginx does) with a guard against include cycles.
+import fs from 'node:fs';
+import path from 'node:path';
+import nearley from 'nearley';
+import grammar from './grammar.js';
+import type { Directive, RawStatement, RawToken } from './ast.js';
+import { ConfigError, directiveError } from './errors.js';
+import { LexicalError, significantLexer } from './token-stream.js';
+import { expandGlob, hasGlobMagic } from './glob.js';
+
+const compiledGrammar = nearley.Grammar.fromCompiled(grammar);
+
+/** Parse one file's text. `file` is the name used in messages. */
+export function parseText(text: string, file: string): Directive[] {
+  const parser = new nearley.Parser(compiledGrammar);
+  try {
+    parser.feed(text);
+  } catch (e) {
+    if (e instanceof LexicalError) throw new ConfigError(e.message, file, e.line, { line: e.line, col: e.col });
+    const token = (e as { token?: RawToken }).token;
+    if (token) {
+      throw new ConfigError(`unexpected "${token.text}"`, file, token.line, { line: token.line, col: token.col });
+    }
+    throw e;
+  }
+  if (parser.results.length === 0) {
+    const lastLine = countLines(text);
+    const lastCol = text.length - text.lastIndexOf('\n');
+    const message = significantLexer.inStatement
+      ? 'unexpected end of file, expecting ";" or "}"'
+      : 'unexpected end of file, expecting "}"';
+    throw new ConfigError(message, file, lastLine, { line: lastLine, col: lastCol });
+  }
+  if (parser.results.length > 1) throw new Error(`ambiguous configuration grammar (${parser.results.length} parses)`);
+  return (parser.results[0] as RawStatement[]).map((s) => toDirective(s, file));
+}
+
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function toDirective(s: RawStatement, file: string): Directive {
+  const d: Directive = {
+    name: s.name.value,
+    args: s.args.map((a) => a.value),
+    quoted: s.args.map((a) => a.type !== 'word'),
+    file,
+    line: s.end.line,
+    namePos: { line: s.name.line, col: s.name.col },
+    argPos: s.args.map((a) => ({ line: a.line, col: a.col })),
+  };
+  if (s.block) d.block = s.block.map((c) => toDirective(c, file));
+  return d;
+}
+
+export interface SourceSet {
+  /** Files in the order they were read, with their text (for -T, snippets and watching). */
+  texts: Map<string, string>;
+}
+
+/**
+ * Read a file and every file it includes. `confDir` is the directory relative include paths
+ * resolve against (the main configuration file's directory).
+ */
+export function parseFileWithIncludes(file: string, confDir: string, sources: SourceSet): Directive[] {
+  const text = readConfigFile(file, undefined);
+  sources.texts.set(file, text);
+  return expandIncludes(parseText(text, file), confDir, sources, [file]);
+}
+
+export function expandIncludes(list: Directive[], confDir: string, sources: SourceSet, stack: string[]): Directive[] {
+  const out: Directive[] = [];
+  for (const d of list) {
+    if (d.name !== 'include') {
+      if (d.block) d.block = expandIncludes(d.block, confDir, sources, stack);
+      out.push(d);
+      continue;
+    }
+    if (d.args.length !== 1 || d.block) {
+      throw directiveError(d, d.block ? 'directive "include" is not terminated by ";"'
+        : 'invalid number of arguments in "include" directive');
+    }
+    const pattern = path.resolve(confDir, d.args[0]);
+    const files = hasGlobMagic(pattern) ? expandGlob(pattern) : [pattern];
+    for (const f of files) {
+      if (stack.includes(f)) {
+        throw directiveError(d, `include cycle: "${f}" includes itself through ${stack.slice(stack.indexOf(f)).map((s) => `"${s}"`).join(' -> ')}`);
+      }
+      const text = readConfigFile(f, d);
+      sources.texts.set(f, text);
+      out.push(...expandIncludes(parseText(text, f), confDir, sources, [...stack, f]));
+    }
+  }
+  return out;
+}
+
+function readConfigFile(file: string, includedBy: Directive | undefined): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const message = `open() "${file}" failed (${errnoText(err)})`;
+    if (includedBy) throw directiveError(includedBy, message, includedBy.argPos[0]);
+    throw new ConfigError(message);
+  }
+}
+
+/** "2: No such file or directory", as nginx prints errno. */
+export function errnoText(err: NodeJS.ErrnoException): string {
+  const known: Record<string, [number, string]> = {
+    ENOENT: [2, 'No such file or directory'],
+    EACCES: [13, 'Permission denied'],
+    EISDIR: [21, 'Is a directory'],
+    ENOTDIR: [20, 'Not a directory'],
+    ESRCH: [3, 'No such process'],
+    EPERM: [1, 'Operation not permitted'],
+    EADDRINUSE: [98, 'Address already in use'],
+    EADDRNOTAVAIL: [99, 'Cannot assign requested address'],
+    ECONNREFUSED: [111, 'Connection refused'],
+    EMFILE: [24, 'Too many open files'],
+  };
+  const k = err.code ? known[err.code] : undefined;
+  return k ? `${k[0]}: ${k[1]}` : `${err.errno ?? 0}: ${err.message}`;
+}

@@ -1,0 +1,195 @@
+// The typed configuration the runtime reads. It is plain data (JSON-safe: no functions,
+// RegExps or Maps) so that the master can hand it to workers over IPC; each runtime module
+// compiles what it needs from it once per configuration generation.
+
+export type ContextName =
+  | 'main' | 'events' | 'http' | 'server' | 'location' | 'upstream' | 'types' | 'map' | 'if' | 'limit_except';
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit' | 'alert' | 'emerg';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'];
+
+/** Where a directive was written, for runtime messages that point back at the config. */
+export interface Origin {
+  file: string;
+  line: number;
+}
+
+export interface ErrorLogConf {
+  /** Absolute path, or "stderr". */
+  path: string;
+  level: LogLevel;
+}
+
+export interface AccessLogConf {
+  /** Absolute path, possibly with variables; "off" lists are represented by an empty array. */
+  path: string;
+  format: string;
+  buffer?: number;
+  flush?: number;
+}
+
+export interface LogFormatConf {
+  name: string;
+  escape: 'default' | 'json' | 'none';
+  /** The format string, arguments joined as nginx joins them (no separator). */
+  template: string;
+}
+
+export interface ListenConf {
+  /** Numeric address ("0.0.0.0", "127.0.0.1", "::"), as node's listen() takes it. */
+  host: string;
+  port: number;
+  /** "addr:port" as nginx prints it (IPv6 in brackets). */
+  key: string;
+  defaultServer: boolean;
+  backlog?: number;
+  ipv6only?: boolean;
+  reuseport?: boolean;
+}
+
+export interface ErrorPageConf {
+  codes: number[];
+  /** "=" alone: the status comes from the redirected request; a number: that status. */
+  overwrite?: number | 'response';
+  uri: string;
+}
+
+export interface ReturnConf {
+  code: number;
+  /** URL for redirects, body text otherwise; may contain variables. */
+  text?: string;
+}
+
+export interface HeaderConf {
+  name: string;
+  value: string;
+  always: boolean;
+}
+
+export interface ProxyPassConf {
+  /** The URL exactly as written (may contain variables). */
+  url: string;
+  origin: Origin;
+}
+
+export interface ProxyHeaderConf {
+  name: string;
+  value: string;
+}
+
+export interface RootConf {
+  path: string;
+  alias: boolean;
+}
+
+/**
+ * Settings that nginx keeps per location (its loc_conf): set at http, server or location level
+ * and merged down once at load. `undefined` means "not set here" until merging fills it.
+ */
+export interface LocConf {
+  root?: RootConf;
+  index?: string[];
+  tryFiles?: string[];
+  return?: ReturnConf;
+  autoindex?: boolean;
+  errorPages?: ErrorPageConf[];
+  accessLogs?: AccessLogConf[];
+  errorLogs?: ErrorLogConf[];
+  keepaliveTimeout?: number;
+  keepaliveHeaderTimeout?: number;
+  keepaliveRequests?: number;
+  clientMaxBodySize?: number;
+  clientBodyTempPath?: string;
+  proxyTempPath?: string;
+  serverTokens?: boolean;
+  sendfile?: boolean;
+  tcpNopush?: boolean;
+  tcpNodelay?: boolean;
+  defaultType?: string;
+  /** Extension (lowercase) → MIME type; null: no `types` anywhere, ask the mime-types package. */
+  types?: Record<string, string> | null;
+  proxyPass?: ProxyPassConf;
+  proxySetHeaders?: ProxyHeaderConf[];
+}
+
+/** A merged LocConf: every inherited field has a value. */
+export type MergedLocConf = LocConf & Required<Pick<LocConf,
+  'index' | 'autoindex' | 'errorPages' | 'accessLogs' | 'keepaliveTimeout' | 'keepaliveRequests'
+  | 'clientMaxBodySize' | 'serverTokens' | 'sendfile' | 'tcpNopush' | 'tcpNodelay' | 'defaultType' | 'types'
+  | 'proxySetHeaders' | 'clientBodyTempPath' | 'proxyTempPath' | 'root'>>;
+
+export type LocationModifier = '' | '=' | '^~' | '~' | '~*' | '@';
+
+export interface LocationConf {
+  modifier: LocationModifier;
+  /** The URI prefix, exact URI, regex source (PCRE as written) or @name. */
+  pattern: string;
+  loc: MergedLocConf;
+  locations: LocationConf[];
+  origin: Origin;
+}
+
+export interface ServerConf {
+  listens: ListenConf[];
+  /** As written: exact names, "*.x.com", ".x.com", "x.*", "~regex", "" — lowercased except regexes. */
+  serverNames: string[];
+  loc: MergedLocConf;
+  locations: LocationConf[];
+  origin: Origin;
+}
+
+export interface UpstreamPeerConf {
+  /** As written, for logs: "127.0.0.1:9001". */
+  address: string;
+  host: string;
+  port: number;
+  weight: number;
+  maxFails: number;
+  failTimeout: number;
+  backup: boolean;
+  down: boolean;
+}
+
+export type BalancerConf =
+  | { method: 'round_robin' }
+  | { method: 'ip_hash' }
+  | { method: 'least_conn' }
+  | { method: 'hash'; key: string; consistent: boolean };
+
+export interface UpstreamConf {
+  name: string;
+  peers: UpstreamPeerConf[];
+  balancer: BalancerConf;
+  keepalive?: number;
+  origin: Origin;
+}
+
+export interface HttpConf {
+  servers: ServerConf[];
+  upstreams: Record<string, UpstreamConf>;
+  logFormats: Record<string, LogFormatConf>;
+  loc: MergedLocConf;
+}
+
+export interface MainConf {
+  workerProcesses: number | 'auto';
+  pid: string;
+  errorLogs: ErrorLogConf[];
+  daemon: boolean;
+  user?: { user: string; group?: string };
+  workerRlimitNofile?: number;
+  workerShutdownTimeout?: number;
+  workerConnections: number;
+  configWatch: boolean;
+}
+
+export interface Config {
+  /** The -p prefix (absolute, ends without "/"), against which relative paths were resolved. */
+  prefix: string;
+  /** The main configuration file (absolute). */
+  file: string;
+  /** Every file read, in order, for -T and config watching. */
+  files: string[];
+  main: MainConf;
+  http?: HttpConf;
+}

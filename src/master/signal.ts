@@ -1,0 +1,47 @@
+// `ngts -s stop|quit|reopen|reload`: find the master through the pid file of the configuration
+// the command line names, and signal it — with nginx's messages when that fails.
+import fs from 'node:fs';
+import type { Startup } from '../cli.js';
+import type { SignalName } from '../cli-options.js';
+import { LoadFailure } from '../config/load.js';
+import { formatConfigError } from '../config/report.js';
+import { errnoText } from '../config/parse.js';
+
+export const SIGNALS: Record<SignalName, { signal: NodeJS.Signals; number: number }> = {
+  stop: { signal: 'SIGTERM', number: 15 },
+  quit: { signal: 'SIGQUIT', number: 3 },
+  reopen: { signal: 'SIGUSR1', number: 10 },
+  reload: { signal: 'SIGHUP', number: 1 },
+};
+
+export function sendSignal(s: Startup, name: SignalName): number {
+  let pidFile: string;
+  try {
+    pidFile = s.load().config.main.pid;
+  } catch (e) {
+    if (!(e instanceof LoadFailure)) throw e;
+    process.stderr.write(formatConfigError(e.error, e.sources));
+    return 1;
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(pidFile, 'utf8');
+  } catch (e) {
+    process.stderr.write(`ngts: [error] open() "${pidFile}" failed (${errnoText(e as NodeJS.ErrnoException)})\n`);
+    return 1;
+  }
+  const trimmed = text.replace(/\s+$/, '');
+  if (!/^\d+$/.test(trimmed)) {
+    process.stderr.write(`ngts: [error] invalid PID number "${trimmed}" in "${pidFile}"\n`);
+    return 1;
+  }
+  const pid = Number(trimmed);
+  const { signal, number } = SIGNALS[name];
+  try {
+    process.kill(pid, signal);
+  } catch (e) {
+    process.stderr.write(`ngts: [alert] kill(${pid}, ${number}) failed (${errnoText(e as NodeJS.ErrnoException)})\n`);
+    return 1;
+  }
+  return 0;
+}
