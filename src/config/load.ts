@@ -5,7 +5,7 @@ import path from 'node:path';
 import os from 'node:os';
 import type { Directive } from './ast.js';
 import { COMMAND_LINE, ConfigError, closestName, directiveError } from './errors.js';
-import { expandIncludes, parseFileWithIncludes, parseText, type SourceSet } from './parse.js';
+import { parseAndExpand, parseFileWithIncludes, SyntaxFailure, TRUNCATION_MARK, type SourceSet } from './parse.js';
 import { directiveTable } from './directives/index.js';
 import { NGINX_ONLY_DIRECTIVES } from './directives/nginx-only.js';
 import { defaultLocConf, mergeLocConf } from './merge.js';
@@ -43,10 +43,23 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   const sources: SourceSet = { texts: new Map() };
   const warnings: ConfigError[] = [];
   try {
-    const directives = parseFileWithIncludes(file, confDir, sources);
-    if (opts.globals !== undefined) {
-      sources.texts.set(COMMAND_LINE, opts.globals);
-      directives.push(...expandIncludes(parseText(opts.globals, COMMAND_LINE), confDir, sources, []));
+    let directives: Directive[];
+    try {
+      directives = parseFileWithIncludes(file, confDir, sources);
+      if (opts.globals !== undefined) {
+        sources.texts.set(COMMAND_LINE, opts.globals);
+        directives.push(...parseAndExpand(opts.globals, COMMAND_LINE, confDir, sources, []));
+      }
+    } catch (e) {
+      if (!(e instanceof SyntaxFailure)) throw e;
+      // As nginx, which handles directives while reading: an error in one that comes before the
+      // syntax error is reported first; reaching the mark means the syntax error is the first.
+      try {
+        readDirectives(e.prefix, prefix, file, confDir, warnings);
+      } catch (inner) {
+        if (!(inner instanceof ReachedTruncation)) throw inner;
+      }
+      throw e.error;
     }
     const config = readDirectives(directives, prefix, file, confDir, warnings);
     config.files = [...sources.texts.keys()].filter((f) => f !== COMMAND_LINE);
@@ -56,6 +69,8 @@ export function loadConfig(opts: LoadOptions): LoadResult {
     throw e;
   }
 }
+
+class ReachedTruncation extends Error {}
 
 function readDirectives(list: Directive[], prefix: string, file: string, confDir: string, warnings: ConfigError[]): Config {
   const main: MainDraft = { errorLogs: [] };
@@ -73,6 +88,7 @@ function readDirectives(list: Directive[], prefix: string, file: string, confDir
 
 function walk(block: Directive[], scope: Scope): void {
   for (const d of block) {
+    if (d.name === TRUNCATION_MARK) throw new ReachedTruncation();
     const rows = directiveTable.get(d.name);
     if (!rows) {
       if (NGINX_ONLY_DIRECTIVES.has(d.name)) throw directiveError(d, `"${d.name}" directive is not supported by ngts`);
@@ -86,6 +102,12 @@ function walk(block: Directive[], scope: Scope): void {
     const n = d.args.length;
     const ok = spec.args === 'flag' ? n === 1 : n >= spec.args.min && n <= spec.args.max;
     if (!ok) throw directiveError(d, `invalid number of arguments in "${d.name}" directive`);
+    const cut = spec.block === 'raw' ? d.block!.findIndex((x) => x.name === TRUNCATION_MARK) : -1;
+    if (cut >= 0) {
+      // A raw block (types) cut by a syntax error: its entries before the error count first.
+      spec.handle({ ...d, block: d.block!.slice(0, cut) }, scope);
+      throw new ReachedTruncation();
+    }
     spec.handle(d, scope);
   }
 }

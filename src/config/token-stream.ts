@@ -19,15 +19,30 @@ class SignificantLexer {
   /** What an end of input means here: inside a statement, or only inside blocks. */
   inStatement = false;
   depth = 0;
+  /** Offset just past the last ";", "{" or "}", and the block depth there: where a statement starts. */
+  boundary = 0;
+  depthAtBoundary = 0;
+  /** A lexical error, kept because nearley wraps what the lexer throws. */
+  error: LexicalError | undefined;
+  private pendingBoundary = -1;
 
   reset(chunk: string, state?: unknown): void {
     this.moo.reset(chunk, state as never);
     this.prev = undefined;
     this.inStatement = false;
     this.depth = 0;
+    this.boundary = 0;
+    this.depthAtBoundary = 0;
+    this.error = undefined;
+    this.pendingBoundary = -1;
   }
 
   next(): RawToken | undefined {
+    if (this.pendingBoundary >= 0) {
+      this.boundary = this.pendingBoundary;
+      this.depthAtBoundary = this.depth;
+      this.pendingBoundary = -1;
+    }
     for (;;) {
       const tok = this.moo.next();
       if (tok === undefined) return undefined;
@@ -36,17 +51,19 @@ class SignificantLexer {
       if (prev && (prev.type === 'dq' || prev.type === 'sq') && tok.offset === prev.offset + prev.text.length
         && tok.type !== 'ws' && tok.type !== 'nl' && tok.type !== 'semi' && tok.type !== 'lbrace'
         && !(tok.type === 'word' && tok.text[0] === ')')) {
-        throw new LexicalError(`unexpected "${tok.text[0]}"`, tok.line, tok.col, false);
+        throw (this.error = new LexicalError(`unexpected "${tok.text[0]}"`, tok.line, tok.col, false));
       }
       if (tok.type === 'unterminated') {
         const endLine = tok.line + tok.lineBreaks;
-        throw new LexicalError('unexpected end of file, expecting ";" or "}"', endLine, tok.col, true);
+        throw (this.error = new LexicalError('unexpected end of file, expecting ";" or "}"', endLine, tok.col, true));
       }
       if (SKIPPED.has(tok.type!)) continue;
-      if (tok.type === 'semi') this.inStatement = false;
-      else if (tok.type === 'lbrace') { this.inStatement = false; this.depth++; }
-      else if (tok.type === 'rbrace') { this.inStatement = false; this.depth--; }
-      else this.inStatement = true;
+      if (tok.type === 'semi' || tok.type === 'lbrace' || tok.type === 'rbrace') {
+        this.inStatement = false;
+        if (tok.type === 'lbrace') this.depth++;
+        else if (tok.type === 'rbrace') this.depth--;
+        this.pendingBoundary = tok.offset + 1;
+      } else this.inStatement = true;
       return {
         type: tok.type!, text: tok.text, value: tokenValue(tok.type!, tok.text),
         offset: tok.offset, line: tok.line, col: tok.col,

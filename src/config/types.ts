@@ -94,6 +94,8 @@ export interface LocConf {
   autoindex?: boolean;
   errorPages?: ErrorPageConf[];
   accessLogs?: AccessLogConf[];
+  /** `access_log off` was given at this level (ngts keeps accessLogs empty there). */
+  accessLogOff?: boolean;
   errorLogs?: ErrorLogConf[];
   keepaliveTimeout?: number;
   keepaliveHeaderTimeout?: number;

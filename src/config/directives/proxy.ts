@@ -9,7 +9,7 @@ export const proxyDirectives: DirectiveSpec[] = [
     handle(d, s) {
       const url = d.args[0];
       const m = /^(https?):\/\/([^/]*)(.*)$/i.exec(url);
-      if (!m && !url.startsWith('$')) throw argError(d, 0, `invalid URL prefix in "${url}"`);
+      if (!m && !url.startsWith('$')) throw argError(d, 0, 'invalid URL prefix');
       const loc = s.location!;
       const hasUri = m !== null && m[3] !== '' && !url.includes('$');
       if (hasUri && (loc.modifier === '~' || loc.modifier === '~*' || loc.modifier === '@')) {
