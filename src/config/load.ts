@@ -113,17 +113,18 @@ function walk(block: Directive[], scope: Scope): void {
 }
 
 function finishMain(m: MainDraft, prefix: string): MainConf {
-  return {
+  const main: MainConf = {
     workerProcesses: m.workerProcesses ?? 1,
     pid: m.pid ?? prefix + '/logs/ngts.pid',
     errorLogs: m.errorLogs.length > 0 ? m.errorLogs : [{ path: prefix + '/logs/error.log', level: 'error' }],
     daemon: m.daemon ?? true,
-    user: m.user,
-    workerRlimitNofile: m.workerRlimitNofile,
-    workerShutdownTimeout: m.workerShutdownTimeout,
     workerConnections: m.workerConnections ?? 512,
     configWatch: m.configWatch ?? false,
   };
+  if (m.user) main.user = m.user;
+  if (m.workerRlimitNofile !== undefined) main.workerRlimitNofile = m.workerRlimitNofile;
+  if (m.workerShutdownTimeout !== undefined) main.workerShutdownTimeout = m.workerShutdownTimeout;
+  return main;
 }
 
 function finishHttp(h: HttpDraft, prefix: string, warnings: ConfigError[]): HttpConf {
@@ -184,10 +185,18 @@ function checkListens(drafts: ServerDraft[], servers: ServerConf[], warnings: Co
   });
 }
 
+/**
+ * Freezes the Config and drops keys whose value is undefined, so that the Config a worker
+ * receives over IPC (JSON) is exactly the one the master holds.
+ */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (record[key] === undefined && !Array.isArray(value)) delete record[key];
+      else deepFreeze(record[key]);
+    }
     Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
 }
