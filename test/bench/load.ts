@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trackChild } from './server-process.js';
 
 export interface LoadOptions {
   url: string;
@@ -77,6 +78,7 @@ async function runAutocannon(o: LoadOptions): Promise<LoadResult> {
 function capture(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });

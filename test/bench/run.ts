@@ -15,7 +15,7 @@ import { benchConfigParse } from './config-parse.js';
 import { createPrefix, writeBackendConf, writeFrontConf, type Ports } from './fixture.js';
 import { loadGeneratorName, runLoad, type LoadResult } from './load.js';
 import { treeCpuMicros, treeRssBytes } from './process-tree.js';
-import { freePort, killAllStarted, ServerProcess, type ServerSpec } from './server-process.js';
+import { freePort, killAllStarted, ServerProcess, trackChild, type ServerSpec } from './server-process.js';
 import { busiestProfile, topSelfTime } from './profile-summary.js';
 import { preflight } from './preflight.js';
 import { NGTS_BIN, REPO_ROOT } from '../helpers/repo.js';
@@ -213,6 +213,7 @@ async function measureIdle(server: ServerProcess, name: ServerName): Promise<Row
   const client = spawn('taskset', ['-c', String(LOAD_CPU), process.execPath, dist('idle-client.js'), String(ports.front), '/1k.bin', String(IDLE_CONNECTIONS)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  trackChild(client);
   let out = '';
   let err = '';
   client.stdout.on('data', (c: Buffer) => { out += c.toString(); });

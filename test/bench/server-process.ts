@@ -74,8 +74,18 @@ export class ServerProcess {
 
 const running = new Set<ServerProcess>();
 
-/** Stops, synchronously and by pid, every server this process started and has not stopped yet. */
+const helpers = new Set<ChildProcess>();
+
+/** Remembers a short-lived child (the load generator, the idle client) until it exits. */
+export function trackChild(child: ChildProcess): void {
+  helpers.add(child);
+  child.once('exit', () => helpers.delete(child));
+}
+
+/** Stops, synchronously and by pid, every server and helper this process started and has not stopped yet. */
 export function killAllStarted(): void {
+  for (const c of helpers) if (c.pid !== undefined) killQuietly(c.pid, 'SIGKILL');
+  helpers.clear();
   for (const s of running) s.killNow();
   running.clear();
 }
