@@ -24,7 +24,8 @@ export interface LoadResult {
   errors: number;
 }
 
-export const WRK = whichSync('wrk');
+/** wrk's path; `--autocannon` makes the bench use autocannon even where wrk is installed. */
+export const WRK = process.argv.includes('--autocannon') ? undefined : whichSync('wrk');
 
 function whichSync(cmd: string): string | undefined {
   try {

@@ -7,6 +7,7 @@
 //                      static 1 KiB and proxy 1 KiB loads and list the top self-time functions
 //   --servers=a,b      only these servers (nginx, ngts, node-buffer, node-stream, http-proxy, node-agent, undici)
 //   --scenarios=a,b    only these scenarios (ids below)
+//   --autocannon       load from autocannon (`npm install --no-save autocannon`) even where wrk is installed
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
