@@ -294,6 +294,7 @@ function printTable(rows: Row[], byScenario: Map<string, Map<ServerName, Row>>):
 
 async function runTable(): Promise<void> {
   const started = Date.now();
+  const loadBefore = os.loadavg()[0];
   const confs = prepareConfs();
   backend = await startBackend();
   const byScenario = new Map<string, Map<ServerName, Row>>();
@@ -304,32 +305,22 @@ async function runTable(): Promise<void> {
   const scenarios = SCENARIOS.filter((s) => !onlyScenarios || onlyScenarios.includes(s.id));
   const servers = (['nginx', 'ngts', 'node-buffer', 'node-stream', 'http-proxy', 'node-agent', 'undici'] as ServerName[]).filter(wanted);
 
-  for (const name of servers) {
-    const mine = scenarios.filter((s) => s.servers.includes(name));
-    if (mine.length === 0) continue;
-    process.stderr.write(`bench: ${name}: ${mine.map((s) => s.id).join(', ')}\n`);
-    try {
-      await withServer(serverSpec(name, confs), async (server) => {
-        for (const sc of mine) {
-          process.stderr.write(`bench:   ${sc.id}\n`);
-          try {
-            record(name, await measureScenario(server, sc, name));
-          } catch (e) {
-            record(name, { scenario: sc.title, server: SERVER_TITLES[name], notes: [], failed: failureText(e) });
-            if (server.child.exitCode !== null || server.child.signalCode !== null) throw e;
-          }
-        }
-      });
-    } catch (e) {
-      for (const sc of mine) {
-        if (!byScenario.get(sc.title)?.has(name)) record(name, { scenario: sc.title, server: SERVER_TITLES[name], notes: [], failed: failureText(e) });
+  // Scenario by scenario, each server freshly started: nginx and ngts are measured minutes apart
+  // at most, so that the ratios survive the machine's background load changing over the run.
+  for (const sc of scenarios) {
+    for (const name of servers.filter((n) => sc.servers.includes(n))) {
+      process.stderr.write(`bench: ${sc.id}: ${name}\n`);
+      try {
+        record(name, await withServer(serverSpec(name, confs), (server) => measureScenario(server, sc, name)));
+      } catch (e) {
+        record(name, { scenario: sc.title, server: SERVER_TITLES[name], notes: [], failed: failureText(e) });
       }
     }
   }
 
   if (!onlyScenarios || onlyScenarios.includes('idle')) {
     for (const name of IDLE_SERVERS.filter(wanted)) {
-      process.stderr.write(`bench: ${name}: idle\n`);
+      process.stderr.write(`bench: idle: ${name}\n`);
       const title = `${IDLE_CONNECTIONS.toLocaleString('en')} idle keep-alive connections`;
       try {
         record(name, await withServer(serverSpec(name, confs), (s) => measureIdle(s, name)));
@@ -370,6 +361,8 @@ async function runTable(): Promise<void> {
     + `${NGINX ? spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '') : 'nginx not installed'}, load: ${loadGeneratorName()} -t1 -c${CONNECTIONS} -d${RUN_SECONDS}s on CPU ${LOAD_CPU}, `
     + `servers: one worker on CPU ${SERVER_CPU}, proxy backend: ${NGINX ? 'nginx' : 'node:http'} on CPU ${LOAD_CPU}${quick ? ' (--quick)' : ''}\n`);
   printTable(rows, byScenario);
+  console.log(`\nMachine load average (1 min) at the start / end of the bench: ${loadBefore.toFixed(2)} / ${os.loadavg()[0].toFixed(2)} `
+    + `on ${os.cpus().length} CPUs (other work on the machine shows up as noise, mostly in req/s and p99).`);
   console.log('\nCPU µs/req: user+system time of the server\'s process tree (from /proc) over a run, divided by the requests of that run (median of 3). '
     + '"vs nginx": req/s ratio, and CPU per request ratio, to nginx measured in this same run.');
   for (const n of notes) console.log(`\nNote: ${n}`);
