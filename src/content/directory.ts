@@ -65,7 +65,7 @@ function findIndex(ctx: DirectoryContext): DirectoryOutcome | null {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EACCES') return FORBIDDEN;
-      if (code === 'ENAMETOOLONG') return NOT_FOUND;
+      if (code === 'ENOTDIR' || code === 'ENAMETOOLONG') return NOT_FOUND;
       return INTERNAL_ERROR;
     }
     if (st !== undefined) return { kind: 'redirect', uri: ctx.uri + name };
@@ -84,7 +84,8 @@ function testDirectory(dirPath: string): DirectoryOutcome | null {
     st = fs.statSync(dirPath, STAT_OPTIONS);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EACCES' ? FORBIDDEN : code === 'ENAMETOOLONG' ? NOT_FOUND : INTERNAL_ERROR;
+    if (code === 'EACCES') return FORBIDDEN;
+    return code === 'ENOTDIR' || code === 'ENAMETOOLONG' ? NOT_FOUND : INTERNAL_ERROR;
   }
   if (st === undefined || !st.isDirectory()) return NOT_FOUND;
   return null;
