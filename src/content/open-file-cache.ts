@@ -6,7 +6,7 @@
 // fresh on the next request. Timestamps are coarse (a kernel tick, or a second on some file
 // systems): a write within the same tick as the read we cached would keep the same mtime. So,
 // like git's "racily clean" rule, content read less than RACY_MS after the file's last change
-// is served but not cached.
+// (limits.racyMs) is served but not cached.
 //
 // Bounded in entries and bytes; eviction is CLOCK (second chance), which costs one boolean
 // store per hit instead of moving the entry in an LRU list.
@@ -20,16 +20,20 @@ export interface OpenFileCacheLimits {
   maxBytes: number;
   /** Files larger than this are streamed from disk and only their headers are cached. */
   maxFileSize: number;
+  /**
+   * Content whose file changed less than this many ms before the read began is served but not
+   * cached: a write within the same timestamp tick would leave the stat identity unchanged.
+   */
+  racyMs: number;
 }
 
 export const DEFAULT_LIMITS: OpenFileCacheLimits = {
   maxEntries: 10_000,
   maxBytes: 64 * 1024 * 1024,
   maxFileSize: 1024 * 1024,
+  // Above the coarsest common granularity (1 s on ext3/HFS+; a kernel tick on ext4/tmpfs).
+  racyMs: 2000,
 };
-
-/** Content changed this recently may still change within the same timestamp tick. */
-export const RACY_MS = 2000;
 /** What an entry costs besides its content, for the byte bound. */
 const ENTRY_OVERHEAD = 256;
 
@@ -121,8 +125,8 @@ export class OpenFileCache {
   }
 
   /** Whether content read starting at `readStartMs` can be trusted until the file's stat changes. */
-  static settled(st: FileIdentity, readStartMs: number): boolean {
-    return Math.max(st.mtimeMs, st.ctimeMs) < readStartMs - RACY_MS;
+  settled(st: FileIdentity, readStartMs: number): boolean {
+    return Math.max(st.mtimeMs, st.ctimeMs) < readStartMs - this.limits.racyMs;
   }
 
   insert(path: string, entry: CachedFile): void {

@@ -12,7 +12,7 @@ import type { MergedLocConf } from '../config/types.js';
 import { evaluatePreconditions, Precondition } from './conditional.js';
 import { FileSender, type Segment } from './file-sender.js';
 import { contentTypeFor } from './mime.js';
-import { CachedFile, openFileCache, OpenFileCache, type FileIdentity } from './open-file-cache.js';
+import { CachedFile, openFileCache, type FileIdentity } from './open-file-cache.js';
 import { decideRanges, multipartFrame, UNSATISFIABLE, WHOLE, type ByteRange } from './range.js';
 import { sendDefaultSpecialResponse } from './special-response.js';
 
@@ -246,7 +246,7 @@ function readSmallFile(ctx: StaticContext, type: string, done: (outcome: StaticO
           const stable = afterErr === null && length === before.size && sameVersion(before, after);
           if (!stable && attempt < MAX_ATTEMPTS) return serve(ctx, done, attempt + 1);
           const entry = new CachedFile(stable ? before : { ...identity(after ?? before), size: length }, body.subarray(0, length));
-          if (stable && OpenFileCache.settled(before, readStart)) openFileCache.insert(ctx.filePath, entry);
+          if (stable && openFileCache.settled(before, readStart)) openFileCache.insert(ctx.filePath, entry);
           respond(ctx, entry, type, done, attempt);
         });
       });
