@@ -26,7 +26,7 @@ const STAT_OPTIONS = { throwIfNoEntry: false } as const;
 const AUTOINDEX_HEADERS = ['Content-Type', 'text/html'];
 
 export function serveDirectory(ctx: DirectoryContext, done: (outcome: DirectoryOutcome) => void): void {
-  const method = ctx.req.method;
+  const method = ctx.method ?? ctx.req.method;
   // nginx's static handler refuses other methods first; index accepts POST, autoindex does not.
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done(NOT_ALLOWED);
   const found = findIndex(ctx);

@@ -27,9 +27,9 @@ export function specialPage(status: number, serverTokens: boolean): Buffer {
 
 /** Writes nginx's default page for `status` (headers set on res beforehand are kept). */
 export function sendDefaultSpecialResponse(
-  req: http.IncomingMessage,
   res: http.ServerResponse,
   status: number,
+  head: boolean,
   serverTokens: boolean,
   beforeHeaders: (res: http.ServerResponse, status: number) => void,
 ): void {
@@ -38,5 +38,5 @@ export function sendDefaultSpecialResponse(
   res.setHeader('Content-Length', page.length);
   beforeHeaders(res, status);
   res.writeHead(status, REASONS[status]);
-  res.end(req.method === 'HEAD' ? undefined : page);
+  res.end(head ? undefined : page);
 }

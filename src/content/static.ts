@@ -30,6 +30,11 @@ export interface StaticContext {
    */
   uri?: string;
   /**
+   * Optional: the method the request has at this point (nginx's r->method), when it differs from
+   * req.method: an error_page internal redirect turns a POST into a GET. Default: req.method.
+   */
+  method?: string;
+  /**
    * Optional: lets the core answer 412 and 416 itself (error_page, its default pages). For 416
    * the Content-Range header is already set on res. Without it the static module writes
    * nginx's default page for these statuses.
@@ -58,7 +63,7 @@ export function serveFile(ctx: StaticContext, done: (outcome: StaticOutcome) => 
 }
 
 function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attempt: number): void {
-  const method = ctx.req.method;
+  const method = ctx.method ?? ctx.req.method;
   // ngx_http_static_handler refuses other methods before looking at the file, but POST only
   // once it knows the file exists and is a regular file (so POST to a missing file is a 404).
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done('method_not_allowed');
@@ -106,6 +111,7 @@ function respond(
 ): void {
   const { req, res } = ctx;
   const h = req.headers;
+  const head = (ctx.method ?? req.method) === 'HEAD';
   const pre = evaluatePreconditions(h, entry);
   if (pre === Precondition.NotModified) {
     ctx.beforeHeaders(res, 304);
@@ -121,10 +127,10 @@ function respond(
   const ranges = decideRanges(h, entry.size, entry);
   if (ranges === WHOLE) {
     const headers = entry.headersFor(type);
-    if (entry.body !== null || req.method === 'HEAD') {
+    if (entry.body !== null || head) {
       ctx.beforeHeaders(res, 200);
       res.writeHead(200, headers);
-      res.end(req.method === 'HEAD' ? undefined : entry.body);
+      res.end(head ? undefined : entry.body);
       return done('served');
     }
     return streamFromDisk(ctx, entry, 200, headers, [{ prefix: null, start: 0, end: entry.size }], null, done, attempt);
@@ -143,15 +149,15 @@ function respond(
       'ETag', entry.etag,
       'Content-Range', `bytes ${r.start}-${r.end - 1}/${entry.size}`,
     ];
-    if (entry.body !== null || req.method === 'HEAD') {
+    if (entry.body !== null || head) {
       ctx.beforeHeaders(res, 206);
       res.writeHead(206, headers);
-      res.end(req.method === 'HEAD' ? undefined : entry.body!.subarray(r.start, r.end));
+      res.end(head ? undefined : entry.body!.subarray(r.start, r.end));
       return done('served');
     }
     return streamFromDisk(ctx, entry, 206, headers, [{ prefix: null, start: r.start, end: r.end }], null, done, attempt);
   }
-  return respondMultipart(ctx, entry, type, ranges, done, attempt);
+  return respondMultipart(ctx, entry, type, ranges, head, done, attempt);
 }
 
 function respondMultipart(
@@ -159,10 +165,11 @@ function respondMultipart(
   entry: CachedFile,
   type: string,
   ranges: ByteRange[],
+  head: boolean,
   done: (outcome: StaticOutcome) => void,
   attempt: number,
 ): void {
-  const { req, res } = ctx;
+  const { res } = ctx;
   const frame = multipartFrame(ranges, entry.size, type);
   const headers = [
     'Content-Type', frame.contentType,
@@ -170,10 +177,10 @@ function respondMultipart(
     'Last-Modified', entry.lastModified,
     'ETag', entry.etag,
   ];
-  if (entry.body !== null || req.method === 'HEAD') {
+  if (entry.body !== null || head) {
     ctx.beforeHeaders(res, 206);
     res.writeHead(206, headers);
-    if (req.method === 'HEAD') res.end();
+    if (head) res.end();
     else {
       const parts: Buffer[] = [];
       for (let i = 0; i < ranges.length; i++) parts.push(frame.heads[i], entry.body!.subarray(ranges[i].start, ranges[i].end));
@@ -188,7 +195,7 @@ function respondMultipart(
 
 function special(ctx: StaticContext, status: 412 | 416): void {
   if (ctx.sendSpecialResponse !== undefined) ctx.sendSpecialResponse(status);
-  else sendDefaultSpecialResponse(ctx.req, ctx.res, status, ctx.loc.serverTokens, ctx.beforeHeaders);
+  else sendDefaultSpecialResponse(ctx.res, status, (ctx.method ?? ctx.req.method) === 'HEAD', ctx.loc.serverTokens, ctx.beforeHeaders);
 }
 
 /**

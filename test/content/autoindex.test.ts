@@ -82,12 +82,16 @@ const NGINX_ESCAPED_TITLE = page([
 
 describe('autoindex', () => {
   let site: Site;
+  let root: string;
   before(async () => {
-    const root = makeTempRoot('autoindex');
+    root = makeTempRoot('autoindex');
     buildAutoindexFixture(path.join(root, 'list'));
     site = await startSite(root, { autoindex: true, index: ['index.html'] });
   });
-  after(() => site.close());
+  after(async () => {
+    await site.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
 
   it('prints the listing byte for byte as nginx does', async () => {
     const r = await request(site.port, '/list/');
@@ -144,7 +148,10 @@ describe('index', () => {
     writeFixed(path.join(root, 'file.txt'), 'f');
     site = await startSite(root, { index: ['first.html', 'second.html', '/abs.html'] });
   });
-  after(() => site.close());
+  after(async () => {
+    await site.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
 
   it('redirects internally to the first index that exists, in order', async () => {
     const r = await request(site.port, '/both/');

@@ -60,8 +60,10 @@ export async function startSite(root: string, locOverrides: Partial<MergedLocCon
     const uri = decodeURIComponent((req.url ?? '/').split('?')[0]);
     const filePath = path.join(root, uri);
     const key = `${req.method} ${req.url}`;
+    // Stands in for an error_page redirect, which gives the request another method (POST → GET).
+    const method = req.headers['x-effective-method'] as string | undefined;
     if (uri.endsWith('/')) {
-      serveDirectory({ req, res, filePath, loc, uri, beforeHeaders }, (outcome) => {
+      serveDirectory({ req, res, filePath, loc, uri, method, beforeHeaders }, (outcome) => {
         outcomes.set(key, outcome);
         if (outcome.kind === 'redirect') {
           res.setHeader('X-Redirect', encodeURI(outcome.uri));
@@ -70,7 +72,7 @@ export async function startSite(root: string, locOverrides: Partial<MergedLocCon
       });
       return;
     }
-    serveFile({ req, res, filePath, loc, uri, beforeHeaders }, (outcome) => {
+    serveFile({ req, res, filePath, loc, uri, method, beforeHeaders }, (outcome) => {
       outcomes.set(key, outcome);
       if (outcome !== 'served') answer(res, outcome, outcome === 'directory' ? encodeURI(uri) + '/' : undefined);
     });

@@ -331,6 +331,12 @@ describe('methods and errors', () => {
     assert.equal(dir.headers['x-outcome'], 'directory');
   });
 
+  it('uses the method the core passes (an error_page redirect serves a POST as GET)', async () => {
+    const r = await request(site.port, '/r.txt', { 'X-Effective-Method': 'GET' }, 'POST');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), BODY);
+  });
+
   it('maps ENOENT and ENOTDIR to not_found, a directory to directory', async () => {
     const missing = await request(site.port, '/missing.txt');
     assert.equal(missing.status, 404);
