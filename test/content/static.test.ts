@@ -347,6 +347,20 @@ describe('methods and errors', () => {
     assert.equal(dir.headers['x-outcome'], 'directory');
   });
 
+  it('answers forbidden for a symlink loop (ELOOP), as nginx does, even to POST', async () => {
+    fs.symlinkSync('loop-b', path.join(root, 'loop-a'));
+    fs.symlinkSync('loop-a', path.join(root, 'loop-b'));
+    assert.equal((await request(site.port, '/loop-a')).headers['x-outcome'], 'forbidden');
+    assert.equal((await request(site.port, '/loop-a', {}, 'POST')).headers['x-outcome'], 'forbidden');
+  });
+
+  it('follows a symlink to a file, as nginx does by default', async () => {
+    fs.symlinkSync('r.txt', path.join(root, 'link.txt'));
+    const r = await request(site.port, '/link.txt');
+    assert.equal(r.body.toString(), BODY);
+    assert.equal(r.headers.etag, ETAG);
+  });
+
   it('answers not_found for a file that is not regular (a FIFO), as nginx does', async () => {
     execFileSync('mkfifo', [path.join(root, 'fifo')]);
     assert.equal((await request(site.port, '/fifo')).headers['x-outcome'], 'not_found');
