@@ -6,6 +6,7 @@
 // a character and padding counts bytes: ngts does the same (it has no `charset` directive).
 // Symlinks are followed; a dangling one is listed with its own lstat().
 import fs from 'node:fs';
+import { systemErrorText } from './error-text.js';
 
 export interface ListedEntry {
   /** The name's raw bytes, as readdir returned them. */
@@ -15,10 +16,17 @@ export interface ListedEntry {
   size: number;
 }
 
-/** An error that maps to a status: the directory could not be opened or an entry not read. */
+/**
+ * The directory could not be opened or an entry not read: `code` is the outcome, `message` and
+ * `level` the error-log line nginx writes for it.
+ */
 export class AutoindexError extends Error {
-  constructor(readonly code: 'not_found' | 'forbidden' | 'internal_error', cause: NodeJS.ErrnoException) {
-    super(cause.message);
+  constructor(
+    readonly code: 'not_found' | 'forbidden' | 'internal_error',
+    readonly level: 'error' | 'crit',
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -32,8 +40,11 @@ export async function listDirectory(dirPath: string): Promise<ListedEntry[]> {
     names = await fs.promises.readdir(dirPath, { encoding: 'buffer' });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') throw new AutoindexError('not_found', e);
-    throw new AutoindexError(e.code === 'EACCES' ? 'forbidden' : 'internal_error', e);
+    // nginx names the directory without its trailing slash here.
+    const message = `opendir() "${dirPath.length > 1 ? dirPath.replace(/\/$/, '') : dirPath}" failed ${systemErrorText(e)}`;
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') throw new AutoindexError('not_found', 'error', message);
+    if (e.code === 'EACCES') throw new AutoindexError('forbidden', 'error', message);
+    throw new AutoindexError('internal_error', 'crit', message);
   }
   const base = Buffer.from(dirPath.endsWith('/') ? dirPath : dirPath + '/');
   const visible = names.filter((n) => n[0] !== 0x2e /* . */);
@@ -52,11 +63,14 @@ async function describe(full: Buffer, name: Buffer): Promise<ListedEntry | null>
     // nginx skips an entry it may not stat, lists a dangling or looping symlink as itself, and
     // fails the whole listing on any other error.
     if (e.code === 'EACCES') return null;
-    if (e.code !== 'ENOENT' && e.code !== 'ELOOP') throw new AutoindexError('internal_error', e);
+    if (e.code !== 'ENOENT' && e.code !== 'ELOOP') {
+      throw new AutoindexError('internal_error', 'crit', `stat() "${full.toString()}" failed ${systemErrorText(e)}`);
+    }
     try {
       st = await fs.promises.lstat(full);
     } catch (lerr) {
-      throw new AutoindexError('internal_error', lerr as NodeJS.ErrnoException);
+      const message = `lstat() "${full.toString()}" failed ${systemErrorText(lerr as NodeJS.ErrnoException)}`;
+      throw new AutoindexError('internal_error', 'crit', message);
     }
   }
   return { name, dir: st.isDirectory(), mtimeSec: Math.floor(st.mtimeMs / 1000), size: st.size };

@@ -2,6 +2,7 @@
 // existing index file → internal redirect), then the autoindex module, else 403.
 import fs from 'node:fs';
 import { AutoindexError, listDirectory, renderAutoindex } from './autoindex.js';
+import { systemErrorText } from './error-text.js';
 import type { StaticContext } from './static.js';
 
 export interface DirectoryContext extends StaticContext {
@@ -31,7 +32,12 @@ export function serveDirectory(ctx: DirectoryContext, done: (outcome: DirectoryO
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done(NOT_ALLOWED);
   const found = findIndex(ctx);
   if (found !== null) return done(found);
-  if (method === 'POST' || !ctx.loc.autoindex) return done(FORBIDDEN);
+  if (method === 'POST' || !ctx.loc.autoindex) {
+    // nginx's content phase, when no handler took a URI ending in "/".
+    const dir = ctx.filePath.endsWith('/') ? ctx.filePath : ctx.filePath + '/';
+    ctx.logError?.('error', `directory index of "${dir}" is forbidden`);
+    return done(FORBIDDEN);
+  }
   listDirectory(ctx.filePath).then(
     (entries) => {
       const body = renderAutoindex(ctx.uri, entries);
@@ -42,8 +48,12 @@ export function serveDirectory(ctx: DirectoryContext, done: (outcome: DirectoryO
       done(SERVED);
     },
     (err: unknown) => {
-      if (err instanceof AutoindexError) done(err.code === 'not_found' ? NOT_FOUND : err.code === 'forbidden' ? FORBIDDEN : INTERNAL_ERROR);
-      else done(INTERNAL_ERROR);
+      if (!(err instanceof AutoindexError)) {
+        ctx.logError?.('crit', `autoindex of "${ctx.filePath}" failed: ${String(err)}`);
+        return done(INTERNAL_ERROR);
+      }
+      ctx.logError?.(err.level, err.message);
+      done(err.code === 'not_found' ? NOT_FOUND : err.code === 'forbidden' ? FORBIDDEN : INTERNAL_ERROR);
     },
   );
 }
@@ -59,34 +69,53 @@ function findIndex(ctx: DirectoryContext): DirectoryOutcome | null {
   let dirTested = false;
   for (const name of ctx.loc.index) {
     if (name.startsWith('/')) return { kind: 'redirect', uri: name };
+    const file = dir + name;
     let st: fs.Stats | undefined;
     try {
-      st = fs.statSync(dir + name, STAT_OPTIONS);
+      st = fs.statSync(file, STAT_OPTIONS);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EACCES') return FORBIDDEN;
-      if (code === 'ENOTDIR' || code === 'ENAMETOOLONG') return NOT_FOUND;
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EACCES' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') return indexError(ctx, file, e);
+      ctx.logError?.('crit', `open() "${file}" failed ${systemErrorText(e)}`);
       return INTERNAL_ERROR;
     }
     if (st !== undefined) return { kind: 'redirect', uri: ctx.uri + name };
     if (!dirTested) {
       dirTested = true;
-      const problem = testDirectory(ctx.filePath);
+      const problem = testDirectory(ctx, file);
       if (problem !== null) return problem;
     }
   }
   return null;
 }
 
-function testDirectory(dirPath: string): DirectoryOutcome | null {
+/** ngx_http_index_error: 403 for EACCES, else 404; the message names the index file. */
+function indexError(ctx: DirectoryContext, file: string, err: NodeJS.ErrnoException): DirectoryOutcome {
+  const forbidden = err.code === 'EACCES';
+  ctx.logError?.('error', `"${file}" is ${forbidden ? 'forbidden' : 'not found'} ${systemErrorText(err)}`);
+  return forbidden ? FORBIDDEN : NOT_FOUND;
+}
+
+/**
+ * ngx_http_index_test_dir, after the first missing index: is the directory itself there? nginx
+ * reports its errors under the index file's name (it restores the name before logging).
+ */
+function testDirectory(ctx: DirectoryContext, indexFile: string): DirectoryOutcome | null {
   let st: fs.Stats | undefined;
   try {
-    st = fs.statSync(dirPath, STAT_OPTIONS);
+    st = fs.statSync(ctx.filePath, STAT_OPTIONS);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES') return FORBIDDEN;
-    return code === 'ENOTDIR' || code === 'ENAMETOOLONG' ? NOT_FOUND : INTERNAL_ERROR;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EACCES' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') return indexError(ctx, indexFile, e);
+    ctx.logError?.('crit', `open() "${ctx.filePath}" failed ${systemErrorText(e)}`);
+    return INTERNAL_ERROR;
   }
-  if (st === undefined || !st.isDirectory()) return NOT_FOUND;
+  if (st === undefined) return indexError(ctx, indexFile, NO_ENTRY);
+  if (!st.isDirectory()) {
+    ctx.logError?.('alert', `"${ctx.filePath}" is not a directory`);
+    return INTERNAL_ERROR;
+  }
   return null;
 }
+
+const NO_ENTRY = Object.assign(new Error('ENOENT'), { code: 'ENOENT', errno: -2 }) as NodeJS.ErrnoException;

@@ -8,9 +8,10 @@
 // open-file cache; larger files are streamed with backpressure by FileSender.
 import fs from 'node:fs';
 import type http from 'node:http';
-import type { MergedLocConf } from '../config/types.js';
+import type { LogLevel, MergedLocConf } from '../config/types.js';
 import { evaluatePreconditions, Precondition } from './conditional.js';
 import { FileSender, type Segment } from './file-sender.js';
+import { systemErrorText } from './error-text.js';
 import { contentTypeFor } from './mime.js';
 import { CachedFile, openFileCache, type FileIdentity } from './open-file-cache.js';
 import { decideRanges, multipartFrame, UNSATISFIABLE, WHOLE, type ByteRange } from './range.js';
@@ -40,6 +41,12 @@ export interface StaticContext {
    * nginx's default page for these statuses.
    */
   sendSpecialResponse?(status: 412 | 416): void;
+  /**
+   * Optional: receives the error-log messages nginx writes for this request, in nginx's words
+   * ('open() "/srv/x" failed (2: No such file or directory)'); the core adds the "*N " prefix
+   * and the ", client: …" context.
+   */
+  logError?(level: LogLevel, message: string): void;
 }
 
 export type StaticOutcome =
@@ -71,10 +78,14 @@ function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attem
   try {
     st = fs.statSync(ctx.filePath, STAT_OPTIONS);
   } catch (err) {
-    return done(errorOutcome(err as NodeJS.ErrnoException));
+    return done(fileError(ctx, err as NodeJS.ErrnoException));
   }
-  if (st === undefined) return done('not_found');
-  if (!st.isFile()) return done(st.isDirectory() ? 'directory' : 'not_found');
+  if (st === undefined) return done(fileError(ctx, ENOENT));
+  if (!st.isFile()) {
+    if (st.isDirectory()) return done('directory');
+    ctx.logError?.('crit', `"${ctx.filePath}" is not a regular file`);
+    return done('not_found');
+  }
   if (method === 'POST') return done('method_not_allowed');
 
   const type = contentTypeFor(ctx.loc, ctx.uri ?? ctx.filePath);
@@ -87,19 +98,28 @@ function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attem
   respond(ctx, entry, type, done, attempt);
 }
 
-function errorOutcome(err: NodeJS.ErrnoException): StaticOutcome {
+/** statSync's throwIfNoEntry:false answer stands for this error. */
+const ENOENT = Object.assign(new Error('ENOENT'), { code: 'ENOENT', errno: -2 }) as NodeJS.ErrnoException;
+
+/** ngx_http_static_handler's mapping of open() errors to statuses and log levels. */
+function fileError(ctx: StaticContext, err: NodeJS.ErrnoException, syscall = 'open()'): StaticOutcome {
+  let outcome: StaticOutcome;
   switch (err.code) {
     case 'ENOENT':
     case 'ENOTDIR':
     case 'ENAMETOOLONG':
-      return 'not_found';
+      outcome = 'not_found';
+      break;
     case 'EACCES':
     case 'ELOOP':
     case 'EMLINK':
-      return 'forbidden';
+      outcome = 'forbidden';
+      break;
     default:
-      return 'internal_error';
+      outcome = 'internal_error';
   }
+  ctx.logError?.(outcome === 'internal_error' ? 'crit' : 'error', `${syscall} "${ctx.filePath}" failed ${systemErrorText(err)}`);
+  return outcome;
 }
 
 function respond(
@@ -213,11 +233,11 @@ function streamFromDisk(
   attempt: number,
 ): void {
   fs.open(ctx.filePath, 'r', (openErr, fd) => {
-    if (openErr !== null) return done(errorOutcome(openErr));
+    if (openErr !== null) return done(fileError(ctx, openErr));
     fs.fstat(fd, (statErr, st) => {
       if (statErr !== null || (!entry.matches(st) && attempt < MAX_ATTEMPTS)) {
         fs.close(fd, noop);
-        if (statErr !== null) return done(errorOutcome(statErr));
+        if (statErr !== null) return done(fileError(ctx, statErr, 'fstat()'));
         return serve(ctx, done, attempt + 1);
       }
       ctx.beforeHeaders(ctx.res, status);
@@ -235,11 +255,11 @@ function streamFromDisk(
 function readSmallFile(ctx: StaticContext, type: string, done: (outcome: StaticOutcome) => void, attempt: number): void {
   const readStart = Date.now();
   fs.open(ctx.filePath, 'r', (openErr, fd) => {
-    if (openErr !== null) return done(errorOutcome(openErr));
+    if (openErr !== null) return done(fileError(ctx, openErr));
     fs.fstat(fd, (statErr, before) => {
       if (statErr !== null) {
         fs.close(fd, noop);
-        return done(errorOutcome(statErr));
+        return done(fileError(ctx, statErr, 'fstat()'));
       }
       if (!before.isFile() || before.size > openFileCache.limits.maxFileSize) {
         fs.close(fd, noop);
@@ -249,7 +269,7 @@ function readSmallFile(ctx: StaticContext, type: string, done: (outcome: StaticO
       readFully(fd, body, 0, (readErr, length) => {
         fs.fstat(fd, (afterErr, after) => {
           fs.close(fd, noop);
-          if (readErr !== null) return done(errorOutcome(readErr));
+          if (readErr !== null) return done(fileError(ctx, readErr, 'pread()'));
           const stable = afterErr === null && length === before.size && sameVersion(before, after);
           if (!stable && attempt < MAX_ATTEMPTS) return serve(ctx, done, attempt + 1);
           const entry = new CachedFile(stable ? before : { ...identity(after ?? before), size: length }, body.subarray(0, length));

@@ -130,8 +130,14 @@ describe('autoindex', () => {
   });
 
   it('answers 404 for a missing directory and for a file used as a directory', async () => {
+    site.logs.length = 0;
     assert.equal((await request(site.port, '/nodir/')).status, 404);
     assert.equal((await request(site.port, '/list/old.txt/')).status, 404);
+    // nginx names the index file in both messages.
+    assert.deepEqual(site.logs, [
+      `[error] "${root}/nodir/index.html" is not found (2: No such file or directory)`,
+      `[error] "${root}/list/old.txt/index.html" is not found (20: Not a directory)`,
+    ]);
   });
 });
 
@@ -185,6 +191,7 @@ describe('index', () => {
       const r = await request(other.port, '/empty/');
       assert.equal(r.status, 403);
       assert.equal(r.headers['x-outcome'], 'forbidden');
+      assert.deepEqual(other.logs, [`[error] directory index of "${root}/empty/" is forbidden`]);
     } finally {
       await other.close();
     }

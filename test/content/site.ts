@@ -30,6 +30,8 @@ export interface Site {
   server: http.Server;
   /** The last outcome reported by the static module, per request URL. */
   outcomes: Map<string, StaticOutcome | DirectoryOutcome>;
+  /** Error-log messages the static module reported, as "[level] message". */
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -45,6 +47,10 @@ const STATUS_FOR: Record<string, number> = {
 export async function startSite(root: string, locOverrides: Partial<MergedLocConf> = {}): Promise<Site> {
   const loc: MergedLocConf = { ...defaultLocConf('/nonexistent'), root: { path: root, alias: false }, ...locOverrides };
   const outcomes = new Map<string, StaticOutcome | DirectoryOutcome>();
+  const logs: string[] = [];
+  const logError = (level: string, message: string): void => {
+    logs.push(`[${level}] ${message}`);
+  };
   const beforeHeaders = (res: http.ServerResponse, status: number): void => {
     // Stands in for add_header: proves the hook runs with the status about to be written.
     res.setHeader('X-Before', String(status));
@@ -63,7 +69,7 @@ export async function startSite(root: string, locOverrides: Partial<MergedLocCon
     // Stands in for an error_page redirect, which gives the request another method (POST → GET).
     const method = req.headers['x-effective-method'] as string | undefined;
     if (uri.endsWith('/')) {
-      serveDirectory({ req, res, filePath, loc, uri, method, beforeHeaders }, (outcome) => {
+      serveDirectory({ req, res, filePath, loc, uri, method, beforeHeaders, logError }, (outcome) => {
         outcomes.set(key, outcome);
         if (outcome.kind === 'redirect') {
           res.setHeader('X-Redirect', encodeURI(outcome.uri));
@@ -72,7 +78,7 @@ export async function startSite(root: string, locOverrides: Partial<MergedLocCon
       });
       return;
     }
-    serveFile({ req, res, filePath, loc, uri, method, beforeHeaders }, (outcome) => {
+    serveFile({ req, res, filePath, loc, uri, method, beforeHeaders, logError }, (outcome) => {
       outcomes.set(key, outcome);
       if (outcome !== 'served') answer(res, outcome, outcome === 'directory' ? encodeURI(uri) + '/' : undefined);
     });
@@ -84,6 +90,7 @@ export async function startSite(root: string, locOverrides: Partial<MergedLocCon
     root,
     server,
     outcomes,
+    logs,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -338,10 +338,16 @@ describe('methods and errors', () => {
   });
 
   it('maps ENOENT and ENOTDIR to not_found, a directory to directory', async () => {
+    site.logs.length = 0;
     const missing = await request(site.port, '/missing.txt');
     assert.equal(missing.status, 404);
     assert.equal(missing.headers['x-outcome'], 'not_found');
     assert.equal((await request(site.port, '/r.txt/x')).headers['x-outcome'], 'not_found');
+    // nginx's error-log wording for both.
+    assert.deepEqual(site.logs, [
+      `[error] open() "${root}/missing.txt" failed (2: No such file or directory)`,
+      `[error] open() "${root}/r.txt/x" failed (20: Not a directory)`,
+    ]);
     const dir = await request(site.port, '/dir');
     assert.equal(dir.status, 301);
     assert.equal(dir.headers['x-outcome'], 'directory');
@@ -350,8 +356,10 @@ describe('methods and errors', () => {
   it('answers forbidden for a symlink loop (ELOOP), as nginx does, even to POST', async () => {
     fs.symlinkSync('loop-b', path.join(root, 'loop-a'));
     fs.symlinkSync('loop-a', path.join(root, 'loop-b'));
+    site.logs.length = 0;
     assert.equal((await request(site.port, '/loop-a')).headers['x-outcome'], 'forbidden');
     assert.equal((await request(site.port, '/loop-a', {}, 'POST')).headers['x-outcome'], 'forbidden');
+    assert.equal(site.logs[0], `[error] open() "${root}/loop-a" failed (40: Too many levels of symbolic links)`);
   });
 
   it('follows a symlink to a file, as nginx does by default', async () => {
@@ -363,6 +371,8 @@ describe('methods and errors', () => {
 
   it('answers not_found for a file that is not regular (a FIFO), as nginx does', async () => {
     execFileSync('mkfifo', [path.join(root, 'fifo')]);
+    site.logs.length = 0;
     assert.equal((await request(site.port, '/fifo')).headers['x-outcome'], 'not_found');
+    assert.deepEqual(site.logs, [`[crit] "${root}/fifo" is not a regular file`]);
   });
 });
