@@ -7,6 +7,7 @@
 //                      static 1 KiB and proxy 1 KiB loads and list the top self-time functions
 //   --servers=a,b      only these servers (nginx, ngts, node-buffer, node-stream, http-proxy, node-agent, undici)
 //   --scenarios=a,b    only these scenarios (ids below)
+//   --ngts=PATH        the ngts executable to run (default: this checkout's bin/ngts)
 //   --autocannon       load from autocannon (`npm install --no-save autocannon`) even where wrk is installed
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,7 @@ const profileMode = argv.includes('--profile');
 const listFlag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
 const onlyServers = listFlag('servers');
 const onlyScenarios = listFlag('scenarios');
+const ngtsBin = path.resolve(listFlag('ngts')?.join(',') ?? NGTS_BIN);
 
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
@@ -104,7 +106,7 @@ function dist(file: string): string {
 /** ngts runs the same file as nginx unless it rejects a directive nginx needs for upstream keep-alive. */
 function prepareConfs(): { nginxConf: string; ngtsConf: string } {
   const nginxConf = writeFrontConf(prefix, ports, { upstreamHttp11: true });
-  const test = spawnSync(process.execPath, [NGTS_BIN, '-t', '-p', prefix, '-c', nginxConf], { encoding: 'utf8' });
+  const test = spawnSync(process.execPath, [ngtsBin, '-t', '-p', prefix, '-c', nginxConf], { encoding: 'utf8' });
   if (test.status === 0) return { nginxConf, ngtsConf: nginxConf };
   if (/proxy_http_version/.test(test.stderr)) {
     const text = fs.readFileSync(nginxConf, 'utf8').replace(/\n\s*proxy_http_version 1\.1;/g, '');
@@ -123,7 +125,7 @@ function serverSpec(name: ServerName, confs: { nginxConf: string; ngtsConf: stri
   const daemonOff = ['-g', 'daemon off;'];
   switch (name) {
     case 'nginx': return { ...base, command: NGINX!, args: ['-p', prefix, '-c', confs.nginxConf, ...daemonOff] };
-    case 'ngts': return { ...base, command: process.execPath, args: [NGTS_BIN, '-p', prefix, '-c', confs.ngtsConf, ...daemonOff] };
+    case 'ngts': return { ...base, command: process.execPath, args: [ngtsBin, '-p', prefix, '-c', confs.ngtsConf, ...daemonOff] };
     case 'node-buffer': return { ...base, command: process.execPath, args: [dist('baselines/buffer-server.js'), String(ports.front), docroot] };
     case 'node-stream': return { ...base, command: process.execPath, args: [dist('baselines/stream-server.js'), String(ports.front), docroot] };
     case 'http-proxy': return { ...base, command: process.execPath, args: [dist('baselines/http-proxy-server.js'), String(ports.front), String(ports.backends[0])] };
