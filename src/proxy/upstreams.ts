@@ -1,0 +1,102 @@
+// The runtime side of `upstream` blocks, built once per configuration generation: the peers
+// (whose state lives on in peers.ts across generations), the balancing method, and the agent
+// that keeps `keepalive N` idle connections per worker. A proxy_pass to a plain host:port gets
+// an implicit one-peer upstream, as in nginx.
+import { UpstreamHttpAgent, UpstreamHttpsAgent } from './agent.js';
+import type { UpstreamConf, UpstreamPeerConf } from '../config/types.js';
+import type { Balancer } from './balancer.js';
+import { consistentHash } from './consistent-hash.js';
+import { hashBalancer } from './hash.js';
+import { ipHash } from './ip-hash.js';
+import { leastConn } from './least-conn.js';
+import { Peer, PeerGroup, PeerSelection } from './peers.js';
+import { roundRobin } from './round-robin.js';
+
+export class Upstream {
+  readonly primary: PeerGroup;
+  readonly backup: PeerGroup | undefined;
+  readonly balancer: Balancer;
+  /** The `hash` key template (variables evaluated by the caller), or undefined. */
+  readonly hashKey: string | undefined;
+  readonly httpAgent: UpstreamHttpAgent;
+  readonly httpsAgent: UpstreamHttpsAgent;
+  /** Idle connections kept per worker (`keepalive`), 0 when off. */
+  readonly keepalive: number;
+
+  constructor(readonly name: string, peers: readonly UpstreamPeerConf[], balancer: UpstreamConf['balancer'], keepalive: number | undefined, readonly implicit: boolean) {
+    this.primary = new PeerGroup(peers.filter((p) => !p.backup).map((p) => new Peer(name, p)));
+    const backups = peers.filter((p) => p.backup).map((p) => new Peer(name, p));
+    this.backup = backups.length > 0 ? new PeerGroup(backups) : undefined;
+    this.keepalive = keepalive ?? 0;
+    this.hashKey = balancer.method === 'hash' ? balancer.key : undefined;
+    this.balancer = balancerFor(balancer, this.primary);
+    // Without `keepalive` nginx opens a connection per request; with it, up to N idle ones are
+    // kept (most recently used first, as nginx's cache of idle connections).
+    const agentOptions = {
+      keepAlive: this.keepalive > 0,
+      maxFreeSockets: Math.max(this.keepalive, 1),
+      scheduling: 'lifo' as const,
+    };
+    this.httpAgent = new UpstreamHttpAgent(agentOptions);
+    this.httpsAgent = new UpstreamHttpsAgent(agentOptions);
+  }
+
+  /** A fresh walk over the peers for one request. */
+  select(clientAddress: string, hashKey: string): PeerSelection {
+    const sel = new PeerSelection(this.primary, this.backup, clientAddress, hashKey);
+    this.balancer.init?.(sel);
+    return sel;
+  }
+
+  /** Closes idle keep-alive connections (the generation is being replaced). */
+  destroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+function balancerFor(conf: UpstreamConf['balancer'], primary: PeerGroup): Balancer {
+  switch (conf.method) {
+    case 'round_robin': return roundRobin;
+    case 'ip_hash': return ipHash;
+    case 'least_conn': return leastConn;
+    case 'hash': return conf.consistent ? consistentHash(primary) : hashBalancer;
+  }
+}
+
+/** Every upstream of a configuration, by name, plus implicit ones made on demand. */
+export class Upstreams {
+  private readonly byName = new Map<string, Upstream>();
+
+  constructor(confs: Readonly<Record<string, UpstreamConf>>) {
+    for (const conf of Object.values(confs)) {
+      this.byName.set(conf.name, new Upstream(conf.name, conf.peers, conf.balancer, conf.keepalive, false));
+    }
+  }
+
+  /** The upstream block named `name`, if any. */
+  get(name: string): Upstream | undefined {
+    return this.byName.get(name);
+  }
+
+  /**
+   * The implicit upstream for a proxy_pass host:port (nginx creates one per distinct address).
+   * Kept, so a proxy_pass with variables that names the same host reuses its connections.
+   */
+  implicit(host: string, port: number): Upstream {
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    let up = this.byName.get(address);
+    if (up === undefined) {
+      up = new Upstream(address, [{
+        address, server: address, host: host === 'localhost' ? '127.0.0.1' : host, port,
+        weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
+      }], { method: 'round_robin' }, undefined, true);
+      this.byName.set(address, up);
+    }
+    return up;
+  }
+
+  destroy(): void {
+    for (const up of this.byName.values()) up.destroy();
+  }
+}
