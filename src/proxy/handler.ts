@@ -168,14 +168,21 @@ function connectionNumber(req: http.IncomingMessage): number {
  */
 class UpstreamRequestView {
   readonly method: string;
+  readonly headers: http.OutgoingHttpHeaders;
   readonly httpVersion = '1.1';
   readonly httpVersionMajor = 1;
   readonly httpVersionMinor = 1;
   readonly socket: net.Socket;
   readonly connection: net.Socket;
 
-  constructor(private readonly req: http.IncomingMessage, readonly url: string, readonly headers: http.OutgoingHttpHeaders) {
+  constructor(private readonly req: http.IncomingMessage, readonly url: string, headers: http.OutgoingHttpHeaders) {
     this.method = req.method ?? 'GET';
+    // http-proxy copies headers with util._extend, which walks the keys backwards: hand them
+    // over reversed so they reach the upstream in nginx's order.
+    const reversed: http.OutgoingHttpHeaders = {};
+    const keys = Object.keys(headers);
+    for (let i = keys.length - 1; i >= 0; i--) reversed[keys[i]] = headers[keys[i]];
+    this.headers = reversed;
     this.socket = req.socket;
     this.connection = req.socket;
   }
