@@ -11,7 +11,7 @@
 // Connection: close); timeouts are ngts's own timers, so they answer 504, not a reset.
 import type http from 'node:http';
 import type net from 'node:net';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { ErrorLog } from '../log/error-log.js';
 import { withAgentHook, type AgentHook } from './agent.js';
@@ -52,7 +52,12 @@ export type ProxyOutcome =
 
 export type ProxyDone = (outcome: ProxyOutcome, upstream: UpstreamLog) => void;
 
-/** Request bodies up to this size are read first so a retry can resend them (as nginx buffers). */
+/**
+ * Request bodies up to this size are read before the upstream is contacted, as nginx buffers
+ * them: a retry can resend them, and a chunked one goes upstream with a Content-Length. Larger
+ * bodies stream (memory stays flat), so they are not retried once sent, and a chunked one
+ * stays chunked (over HTTP/1.1 even with proxy_http_version 1.0).
+ */
 const RETRY_BODY_LIMIT = 64 * 1024;
 
 export class ProxyHandler {
@@ -69,11 +74,9 @@ export class ProxyHandler {
   handle(req: http.IncomingMessage, res: http.ServerResponse, plan: ProxyPlan, done: ProxyDone): void {
     const run = new ProxyRun(this, req, res, plan, done);
     const length = req.headers['content-length'];
-    if (length !== undefined && length !== '0' && Number(length) <= RETRY_BODY_LIMIT && req.headers['transfer-encoding'] === undefined) {
-      run.bufferBodyThenStart();
-    } else {
-      run.start();
-    }
+    if (!run.hasBody) run.start();
+    else if (length !== undefined && Number(length) > RETRY_BODY_LIMIT) run.streamBody([]);
+    else run.readBody();
   }
 
   /** Proxies an Upgrade request (WebSocket) from the server's 'upgrade' event. */
@@ -91,7 +94,7 @@ export class ProxyHandler {
     }
     log.begin(peer.name);
     const started = Date.now();
-    const headers = upstreamRequestHeaders(req, plan.location, plan.headerValues, proxyHost(plan.pass), true);
+    const headers = upstreamRequestHeaders(req, plan.location, plan.headerValues, proxyHost(plan.pass), true, undefined);
     const view = new UpstreamRequestView(req, plan.uri, headers);
     let finished = false;
     const finish = (outcome: PeerOutcome, result: ProxyOutcome): void => {
@@ -206,7 +209,12 @@ class ProxyRun {
   /** Attempts left: nginx's pc->tries, capped by proxy_next_upstream_tries. */
   triesLeft: number;
   current: Attempt | undefined;
+  /** The whole request body, when it was read first. */
   body: Buffer | undefined;
+  /** The request body being streamed (read chunks first, then the rest of the request). */
+  bodyStream: Readable | undefined;
+  /** What goes in Content-Length, "chunked", or undefined without a body. */
+  bodyLength: string | undefined;
   /** The body was streamed to a peer: it cannot be sent again. */
   bodyConsumed = false;
   hasBody: boolean;
@@ -224,13 +232,41 @@ class ProxyRun {
     res.once('close', () => this.onClientClose());
   }
 
-  bufferBodyThenStart(): void {
+  /** Reads the body up to RETRY_BODY_LIMIT; a longer one is streamed from there on. */
+  readBody(): void {
+    const req = this.req;
     const chunks: Buffer[] = [];
-    this.req.on('data', (c: Buffer) => chunks.push(c));
-    this.req.once('end', () => {
-      this.body = Buffer.concat(chunks);
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      chunks.push(c);
+      size += c.length;
+      if (size > RETRY_BODY_LIMIT) {
+        req.removeListener('data', onData);
+        req.removeListener('end', onEnd);
+        req.pause();
+        this.streamBody(chunks);
+      }
+    };
+    const onEnd = (): void => {
+      this.body = Buffer.concat(chunks, size);
+      this.bodyLength = String(size);
       if (!this.over) this.start();
-    });
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+  }
+
+  /** Streams the body: `head` (already read), then the rest of the request, with backpressure. */
+  streamBody(head: Buffer[]): void {
+    const length = this.req.headers['content-length'];
+    this.bodyLength = length ?? 'chunked';
+    if (head.length > 0) {
+      const stream = new PassThrough();
+      for (const c of head) stream.write(c);
+      this.req.pipe(stream);
+      this.bodyStream = stream;
+    }
+    this.start();
   }
 
   start(): void {
@@ -252,11 +288,21 @@ class ProxyRun {
     this.log.begin(peer.name);
     let source: Readable | undefined;
     if (this.body !== undefined) source = Readable.from([this.body]);
-    else if (this.hasBody) this.bodyConsumed = true;
-    const view = new UpstreamRequestView(this.req, this.plan.uri, upstreamRequestHeaders(this.req, this.plan.location, this.plan.headerValues, proxyHost(this.plan.pass), false));
-    withAgentHook(attempt, () => {
-      this.handler.library.web(view as unknown as http.IncomingMessage, this.res, this.handler.options(this.plan, peer, source), (err: Error) => attempt.onError(err as NodeJS.ErrnoException));
-    });
+    else if (this.hasBody) {
+      source = this.bodyStream;
+      this.bodyConsumed = true;
+    }
+    const view = new UpstreamRequestView(this.req, this.plan.uri, upstreamRequestHeaders(this.req, this.plan.location, this.plan.headerValues, proxyHost(this.plan.pass), false, this.bodyLength));
+    try {
+      withAgentHook(attempt, () => {
+        this.handler.library.web(view as unknown as http.IncomingMessage, this.res, this.handler.options(this.plan, peer, source), (err: Error) => attempt.onError(err as NodeJS.ErrnoException));
+      });
+    } catch (err) {
+      // node's client validates headers synchronously (a value with a control character that a
+      // variable produced): this peer cannot be asked, and no other would do better.
+      this.bodyConsumed = true;
+      attempt.onError(err as NodeJS.ErrnoException);
+    }
   }
 
   /** May a failure of kind `ft` go to the next peer? (ngx_http_upstream_next's test) */
@@ -288,6 +334,21 @@ class ProxyRun {
   }
 }
 
+type StoreHeader = (firstLine: string, headers: unknown) => void;
+
+/**
+ * proxy_http_version 1.0 (nginx's default): node's client always writes "HTTP/1.1" in the
+ * request line, so the line is rewritten as the header block is stored.
+ */
+function requestLineHttp10(proxyReq: http.ClientRequest): void {
+  const target = proxyReq as unknown as { _storeHeader: StoreHeader };
+  const store = target._storeHeader;
+  if (typeof store !== 'function') return;
+  target._storeHeader = function storeHttp10(this: unknown, firstLine: string, headers: unknown) {
+    store.call(this, firstLine.endsWith(' HTTP/1.1\r\n') ? firstLine.slice(0, -10) + 'HTTP/1.0\r\n' : firstLine, headers);
+  };
+}
+
 /** One peer tried for one request. */
 class Attempt implements AgentHook {
   proxyReq: http.ClientRequest | undefined;
@@ -303,6 +364,9 @@ class Attempt implements AgentHook {
   attach(proxyReq: http.ClientRequest): void {
     this.proxyReq = proxyReq;
     proxyReq.path = this.run.plan.uri;
+    // Without a body node would send an empty chunked one for POST; nginx sends no body.
+    if (this.run.bodyLength === undefined) proxyReq.useChunkedEncodingByDefault = false;
+    if (this.run.plan.location.httpVersion === '1.0' && this.run.bodyLength !== 'chunked') requestLineHttp10(proxyReq);
     proxyReq.once('socket', (socket: net.Socket) => this.onSocket(socket));
     proxyReq.once('response', (upRes: http.IncomingMessage) => this.onResponse(upRes));
     proxyReq.once('finish', () => {

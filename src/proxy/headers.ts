@@ -9,10 +9,11 @@ import { rewriteRedirect } from './redirect.js';
 
 export type OutgoingHeaders = Record<string, string | string[]>;
 
-/** Methods for which node's client would otherwise send a chunked empty body. */
-const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
-
-export function upstreamRequestHeaders(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, lowercaseNames: boolean): OutgoingHeaders {
+/**
+ * @param bodyLength the Content-Length to send, "chunked" for a body streamed without one, or
+ *   undefined for no body
+ */
+export function upstreamRequestHeaders(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, lowercaseNames: boolean, bodyLength: string | undefined): OutgoingHeaders {
   const out: OutgoingHeaders = {};
   const set = pl.setHeaders;
   for (let i = 0; i < set.length; i++) {
@@ -21,18 +22,18 @@ export function upstreamRequestHeaders(req: http.IncomingMessage, pl: ProxyLocat
   }
   if (pl.defaultHost) out[lowercaseNames ? 'host' : 'Host'] = proxyHostValue;
   if (pl.defaultConnection) out[lowercaseNames ? 'connection' : 'Connection'] = 'close';
-  // The body's framing: the client's length, or chunked (nginx buffers to learn the length;
-  // ngts streams, so a chunked request stays chunked upstream).
-  const length = req.headers['content-length'];
-  if (length !== undefined) out[lowercaseNames ? 'content-length' : 'Content-Length'] = length;
-  else if (req.headers['transfer-encoding'] !== undefined) out[lowercaseNames ? 'transfer-encoding' : 'Transfer-Encoding'] = 'chunked';
-  else if (!BODYLESS_BY_DEFAULT.has(req.method ?? '')) out[lowercaseNames ? 'content-length' : 'Content-Length'] = '0';
+  // The body's framing, as nginx's $proxy_internal_body_length / $proxy_internal_chunked.
+  if (bodyLength === 'chunked') out[lowercaseNames ? 'transfer-encoding' : 'Transfer-Encoding'] = 'chunked';
+  else if (bodyLength !== undefined) out[lowercaseNames ? 'content-length' : 'Content-Length'] = bodyLength;
   if (!pl.passRequestHeaders) return out;
   const raw = req.rawHeaders;
   const skip = pl.notFromClient;
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i].toLowerCase();
     if (skip.has(lower)) continue;
+    // nginx passes a client's Trailer header; node's client throws on it unless the body is
+    // chunked (ERR_HTTP_TRAILER_INVALID, uncaught), so it only goes with a chunked body.
+    if (lower === 'trailer' && bodyLength !== 'chunked') continue;
     const name = lowercaseNames ? lower : raw[i];
     const prev = out[name];
     if (prev === undefined) out[name] = raw[i + 1];
