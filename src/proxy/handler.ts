@@ -138,7 +138,8 @@ export class ProxyHandler {
     };
     // SNI only with proxy_ssl_server_name on, as nginx; the name is proxy_ssl_name or the host.
     if (https) {
-      options.ssl = plan.location.sslServerName ? { servername: plan.location.sslName ?? plan.pass.host } : {};
+      // node sends the host as SNI unless told otherwise: an empty name sends none.
+      options.ssl = { servername: plan.location.sslServerName ? plan.location.sslName ?? plan.pass.host : '' };
     }
     return options;
   }

@@ -1,0 +1,184 @@
+// Failures of real backends (reset, premature close, invalid header), passive health
+// (max_fails), non-idempotent requests, proxy_next_upstream_tries, upstream keepalive reuse,
+// backpressure, and HTTPS upstreams with SNI. Log lines are nginx 1.22's, as it printed them.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type tls from 'node:tls';
+import { after, test } from 'node:test';
+import { backend, front, get, listen, namedBackend, waitFor, type Backend, type Front } from './helpers.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+async function track<T extends Backend | Front>(p: Promise<T>): Promise<T> {
+  const v = await p;
+  cleanups.push(() => v.close());
+  return v;
+}
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  const port = await listen(s);
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+/** A raw TCP backend: `answer` gets the socket once a request head arrived. */
+async function rawBackend(answer: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\r\n\r\n')) answer(s);
+    });
+  });
+  const port = await listen(server);
+  const close = () => new Promise<void>((r) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => r());
+  });
+  cleanups.push(close);
+  return { port, close };
+}
+
+test('reset, premature close and invalid header: 502 with nginx\'s log lines', async () => {
+  const reset = await rawBackend((s) => s.resetAndDestroy());
+  const closes = await rawBackend((s) => s.end());
+  const bad = await rawBackend((s) => s.end('HTTP/1.1 200 OK\r\nBad Header\r\n\r\n'));
+  const f = await track(front(`http { server {
+    location /reset { proxy_pass http://127.0.0.1:${reset.port}; }
+    location /close { proxy_pass http://127.0.0.1:${closes.port}; }
+    location /bad { proxy_pass http://127.0.0.1:${bad.port}; }
+  } }`));
+  for (const p of ['/reset', '/close', '/bad']) assert.equal((await get(f.port, p)).status, 502, p);
+  const lines = f.errorLines();
+  const has = (text: string) => assert.ok(lines.some((l) => l.includes(text)), `${text}\n${lines.join('\n')}`);
+  has(`recv() failed (104: Connection reset by peer) while reading response header from upstream, client: 127.0.0.1, server: , request: "GET /reset HTTP/1.1", upstream: "http://127.0.0.1:${reset.port}/reset", host: "127.0.0.1:${f.port}"`);
+  has(`upstream prematurely closed connection while reading response header from upstream, client: 127.0.0.1, server: , request: "GET /close HTTP/1.1", upstream: "http://127.0.0.1:${closes.port}/close"`);
+  has('upstream sent invalid header');
+  assert.equal(f.results.map((r) => r.log.statusText).join('|'), '502|502|502');
+});
+
+test('max_fails: a failing peer is skipped for fail_timeout, with nginx\'s warning', async () => {
+  const dead = await freePort();
+  const good = await track(namedBackend());
+  const f = await track(front(`http { upstream pool { server 127.0.0.1:${dead} max_fails=1 fail_timeout=30s; server 127.0.0.1:${good.port}; }
+    server { location / { proxy_pass http://pool; } } }`));
+  const first = await get(f.port, '/x');
+  assert.equal(first.body, String(good.port));
+  assert.equal(f.results[0].log.addr, `127.0.0.1:${dead}, 127.0.0.1:${good.port}`);
+  assert.equal(f.results[0].log.connectTime.split(', ')[0], '-');
+  assert.ok(f.errorLines().some((l) => l.includes('[warn]') && l.includes(`upstream server temporarily disabled while connecting to upstream, client: 127.0.0.1, server: , request: "GET /x HTTP/1.1", upstream: "http://127.0.0.1:${dead}/x"`)), f.errorLines().join('\n'));
+  for (let i = 0; i < 5; i++) await get(f.port, '/x');
+  assert.ok(f.results.slice(1).every((r) => r.log.addr === `127.0.0.1:${good.port}`), 'the dead peer is not tried again within fail_timeout');
+});
+
+test('non-idempotent requests are not passed on once sent, unless non_idempotent', async () => {
+  const busy = await track(backend((req, res) => { req.resume(); res.statusCode = 503; res.end('busy'); }));
+  const good = await track(namedBackend());
+  const f = await track(front(`http { upstream pool { server 127.0.0.1:${busy.port}; server 127.0.0.1:${good.port}; }
+    upstream pool2 { server 127.0.0.1:${busy.port}; server 127.0.0.1:${good.port}; }
+    server {
+      location /strict { proxy_next_upstream error http_503; proxy_pass http://pool; }
+      location /lenient { proxy_next_upstream error http_503 non_idempotent; proxy_pass http://pool2; }
+    } }`));
+  const post = (path: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: f.port, method: 'POST', path, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end('data');
+  });
+  // Round robin starts at the busy peer for both upstreams.
+  assert.deepEqual(await post('/strict'), { status: 503, body: 'busy' });
+  assert.deepEqual(await post('/lenient'), { status: 200, body: String(good.port) });
+  // A GET goes on to the next peer.
+  assert.equal((await get(f.port, '/strict')).status, 200);
+});
+
+test('proxy_next_upstream_tries limits the peers tried', async () => {
+  const dead = [await freePort(), await freePort(), await freePort()];
+  const good = await track(namedBackend());
+  const f = await track(front(`http { upstream pool { ${dead.map((p) => `server 127.0.0.1:${p} max_fails=0;`).join(' ')} server 127.0.0.1:${good.port}; }
+    server { location / { proxy_next_upstream_tries 2; proxy_pass http://pool; } } }`));
+  const r = await get(f.port, '/');
+  assert.equal(r.status, 502);
+  assert.equal(f.results[0].log.addr.split(', ').length, 2);
+});
+
+test('keepalive: one upstream connection serves sequential requests', async () => {
+  let connections = 0;
+  const b = await track(backend((req, res) => res.end('ok')));
+  b.server.on('connection', () => connections++);
+  const f = await track(front(`http { upstream pool { server 127.0.0.1:${b.port}; keepalive 4; }
+    server {
+      location /ka { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://pool; }
+      location /close { proxy_pass http://pool; }
+    } }`));
+  for (let i = 0; i < 20; i++) assert.equal((await get(f.port, '/ka')).body, 'ok');
+  assert.equal(connections, 1);
+  for (let i = 0; i < 3; i++) await get(f.port, '/close');
+  // The first reuses the idle connection (as nginx takes a cached one), and closes it; then one
+  // connection per request, since Connection: close (the default) ends each.
+  assert.equal(connections, 3);
+});
+
+test('a slow client holds the upstream back (backpressure), memory does not fill', async () => {
+  let written = 0;
+  let blocked = false;
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  const b = await track(backend((req, res) => {
+    const pump = () => {
+      while (written < 512 * 1024 * 1024) {
+        written += chunk.length;
+        if (!res.write(chunk)) {
+          blocked = true;
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+  }));
+  const f = await track(front(`http { server { location / { proxy_pass http://127.0.0.1:${b.port}; } } }`));
+  const client = net.connect(f.port, '127.0.0.1');
+  client.on('error', () => {});
+  client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  client.pause();
+  await waitFor(() => blocked, 'the backend to see backpressure');
+  const at = written;
+  await new Promise((r) => setTimeout(r, 200));
+  // Socket buffers on both hops hold a few MiB at most; without backpressure this would be 512 MiB.
+  assert.ok(written < 32 * 1024 * 1024, `backend wrote ${written} bytes to a client reading nothing`);
+  assert.ok(written - at <= 4 * 1024 * 1024);
+  client.destroy();
+});
+
+test('https upstream: SNI sent with proxy_ssl_server_name on, proxy_ssl_name overrides', async () => {
+  const dir = new URL('../../../test/proxy/fixtures/', import.meta.url);
+  const names: (string | false)[] = [];
+  const server = https.createServer({ key: fs.readFileSync(new URL('backend.key', dir)), cert: fs.readFileSync(new URL('backend.crt', dir)) }, (req, res) => {
+    names.push((req.socket as tls.TLSSocket).servername ?? false);
+    res.end(`tls ${req.headers.host}`);
+  });
+  const port = await listen(server);
+  cleanups.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const f = await track(front(`http { server {
+    location /plain { proxy_pass https://localhost:${port}; }
+    location /sni { proxy_ssl_server_name on; proxy_pass https://localhost:${port}; }
+    location /name { proxy_ssl_server_name on; proxy_ssl_name backend.test; proxy_pass https://localhost:${port}; }
+  } }`));
+  assert.equal((await get(f.port, '/plain')).body, `tls localhost:${port}`);
+  assert.equal((await get(f.port, '/sni')).body, `tls localhost:${port}`);
+  assert.equal((await get(f.port, '/name')).status, 200);
+  assert.deepEqual(names, [false, 'localhost', 'backend.test']);
+});
