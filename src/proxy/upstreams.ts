@@ -48,7 +48,18 @@ export class Upstream {
     return sel;
   }
 
-  /** Closes idle keep-alive connections (the generation is being replaced). */
+  /**
+   * The configuration generation is being replaced: idle connections close now, busy ones when
+   * their request ends (requests in flight finish on the old generation).
+   */
+  retire(): void {
+    for (const agent of [this.httpAgent, this.httpsAgent]) {
+      (agent as unknown as { keepAlive: boolean }).keepAlive = false;
+      for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
+    }
+  }
+
+  /** Closes every connection, busy or idle (the worker is exiting). */
   destroy(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
@@ -94,6 +105,11 @@ export class Upstreams {
       this.byName.set(address, up);
     }
     return up;
+  }
+
+  /** See Upstream.retire(): for a reload. */
+  retire(): void {
+    for (const up of this.byName.values()) up.retire();
   }
 
   destroy(): void {

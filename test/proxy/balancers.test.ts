@@ -143,3 +143,17 @@ test('least_conn: fewest active connections relative to weight, ties by round ro
   releasePeer(held[2], 'ok', 1);
   assert.equal(up.balancer.pick(up.select('', ''), 1)!.port, 3);
 });
+
+test('peer state is keyed by upstream name and address: a new generation finds it', () => {
+  resetPeerStates();
+  const conf = [peer(1, { maxFails: 1 }), peer(2, { maxFails: 1 })];
+  const before = new Upstream('reloaded', conf, { method: 'round_robin' }, undefined, false);
+  const sel = before.select('', '');
+  const p = before.balancer.pick(sel, 100)!;
+  releasePeer(p, 'failed', 100);
+  const after = new Upstream('reloaded', conf, { method: 'round_robin' }, undefined, false);
+  const other = p.port === 1 ? '2' : '1';
+  assert.deepEqual(sequence(after, 3, '', '', 200), [other, other, other]);
+  const elsewhere = new Upstream('another', conf, { method: 'round_robin' }, undefined, false);
+  assert.equal(sequence(elsewhere, 2, '', '', 200).sort().join(), '1,2');
+});

@@ -182,3 +182,22 @@ test('https upstream: SNI sent with proxy_ssl_server_name on, proxy_ssl_name ove
   assert.equal((await get(f.port, '/name')).status, 200);
   assert.deepEqual(names, [false, 'localhost', 'backend.test']);
 });
+
+test('a reload retires the old generation: requests in flight finish, idle connections close', async () => {
+  const held: http.ServerResponse[] = [];
+  const b = await track(backend((req, res) => {
+    if (req.url === '/slow') held.push(res);
+    else res.end('ok');
+  }));
+  const f = await track(front(`http { upstream pool { server 127.0.0.1:${b.port}; keepalive 4; }
+    server { location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://pool; } } }`));
+  const slow = get(f.port, '/slow');
+  await waitFor(() => held.length === 1, 'the slow request at the backend');
+  await get(f.port, '/');
+  assert.equal(b.openSockets(), 2, 'one busy connection, one idle');
+  f.upstreams.retire();
+  await waitFor(() => b.openSockets() === 1, 'the idle connection closed');
+  held[0].end('done');
+  assert.equal((await slow).body, 'done');
+  await waitFor(() => b.openSockets() === 0, 'the busy connection closed after its request');
+});
