@@ -97,6 +97,7 @@ export class ProxyHandler {
     const headers = upstreamRequestHeaders(req, plan.location, plan.headerValues, proxyHost(plan.pass), true, undefined);
     const view = new UpstreamRequestView(req, plan.uri, headers);
     let finished = false;
+    let answered = false;
     const finish = (outcome: PeerOutcome, result: ProxyOutcome): void => {
       if (finished) return;
       finished = true;
@@ -112,15 +113,30 @@ export class ProxyHandler {
           if (!s.connecting) log.connected(0);
           else s.once('connect', () => log.connected(Date.now() - started));
         });
-        proxyReq.once('upgrade', (upRes: http.IncomingMessage) => log.status(upRes.statusCode ?? 101));
-        proxyReq.once('response', (upRes: http.IncomingMessage) => log.status(upRes.statusCode ?? 0));
+        proxyReq.once('upgrade', (upRes: http.IncomingMessage) => {
+          answered = true;
+          log.status(upRes.statusCode ?? 101);
+        });
+        proxyReq.once('response', (upRes: http.IncomingMessage) => {
+          answered = true;
+          log.status(upRes.statusCode ?? 0);
+        });
       },
     };
     withAgentHook(hook, () => {
+      // http-proxy ends the client socket after this callback, so an Upgrade request gets no
+      // second peer; it gets nginx's 502 status line when nothing was answered yet.
       this.proxy.ws(view as unknown as http.IncomingMessage, socket, head, this.options(plan, peer), (err: Error) => {
-        const failure = describeFailure(err as NodeJS.ErrnoException, 'connecting', plan.pass.host);
-        this.logFailure(req, plan, peer, failure.message, 'connecting');
+        if (finished) return;
+        const phase = answered ? 'reading_body' : 'connecting';
+        const failure = describeFailure(err as NodeJS.ErrnoException, phase, plan.pass.host);
+        this.logFailure(req, plan, peer, failure.message, phase);
+        if (answered) {
+          finish('failed', { kind: 'responded', status: 101 });
+          return;
+        }
         log.status(502);
+        if (socket.writable) socket.write('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
         finish('failed', { kind: 'failed', status: 502 });
       });
     });
@@ -476,6 +492,12 @@ class Attempt implements AgentHook {
     };
     upRes.once('aborted', onCut);
     upRes.on('error', onCut);
+    // proxy_read_timeout counts while ngts waits for the upstream, not while a slow client
+    // holds the stream paused (nginx arms its read timer only when it wants to read).
+    const proxyReq = this.proxyReq!;
+    const readTimeout = run.plan.location.readTimeout;
+    upRes.on('pause', () => proxyReq.setTimeout(0));
+    upRes.on('resume', () => proxyReq.setTimeout(readTimeout));
     res.once('finish', () => run.finish({ kind: 'responded', status }));
     upRes.pipe(res);
   }

@@ -268,3 +268,18 @@ test('WebSocket echo through the proxy, configured nginx\'s way', async () => {
   assert.equal(reply, 'echo:hello');
   ws.close();
 });
+
+test('WebSocket to a dead backend: 502 and nginx\'s log line', async () => {
+  const dead = await freePort();
+  const f = await track(front(`http { server { location /ws {
+    proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade;
+    proxy_pass http://127.0.0.1:${dead}; } } }`));
+  const ws = new WebSocket(`ws://127.0.0.1:${f.port}/ws`);
+  const status = await new Promise<number>((resolve) => {
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(-1));
+  });
+  assert.equal(status, 502);
+  assert.ok(f.errorLines().some((l) => l.includes(`connect() failed (111: Connection refused) while connecting to upstream`) && l.includes(`request: "GET /ws HTTP/1.1"`)));
+  assert.equal(f.results[0].log.statusText, '502');
+});
