@@ -157,3 +157,22 @@ test('peer state is keyed by upstream name and address: a new generation finds i
   const elsewhere = new Upstream('another', conf, { method: 'round_robin' }, undefined, false);
   assert.equal(sequence(elsewhere, 2, '', '', 200).sort().join(), '1,2');
 });
+
+test('the same choices as nginx 1.22 (recorded from Debian\'s nginx with these exact servers)', () => {
+  // upstream { server 127.0.0.1:35371; server 127.0.0.1:43643 weight=2; server 127.0.0.1:39383; }
+  // (+ server 127.0.0.1:46365 for ch4); keys are $request_uri = /KIND/k0 … /KIND/k29.
+  const [p1, p2, p3, p4] = [35371, 43643, 39383, 46365];
+  const three = [peer(p1), peer(p2, { weight: 2 }), peer(p3)];
+  const index = new Map([[p1, '1'], [p2, '2'], [p3, '3'], [p4, '4']]);
+  const picks = (up: Upstream, client: string, key: string) => index.get(Number(sequence(up, 1, client, key)[0]));
+  const keys = (prefix: string) => Array.from({ length: 30 }, (_, i) => `${prefix}k${i}`);
+  const hash = upstream(three, { method: 'hash', key: '$request_uri', consistent: false });
+  assert.equal(keys('/h/').map((k) => picks(hash, '', k)).join(' '), '1 3 2 2 2 2 3 1 3 1 2 2 3 1 1 3 2 2 2 2 1 3 2 2 2 2 3 1 3 1');
+  const ch = upstream(three, { method: 'hash', key: '$request_uri', consistent: true });
+  assert.equal(keys('/ch/').map((k) => picks(ch, '', k)).join(' '), '1 3 2 2 2 2 2 3 1 1 1 1 2 2 3 3 2 1 2 1 1 2 2 2 2 2 2 3 1 1');
+  const ch4 = upstream([...three, peer(p4)], { method: 'hash', key: '$request_uri', consistent: true });
+  assert.equal(keys('/ch4/').map((k) => picks(ch4, '', k)).join(' '), '3 4 2 2 1 4 3 1 2 2 3 4 3 2 2 1 1 1 2 4 2 4 2 1 1 2 4 1 4 1');
+  const iph = upstream(three, { method: 'ip_hash' });
+  const clients = ['127.0.0.1', '127.0.1.1', '127.0.2.1', '127.0.3.1', '127.0.4.1', '127.0.5.1', '127.0.6.1', '127.0.7.1', '127.1.0.1', '127.2.0.1'];
+  assert.equal(clients.map((c) => picks(iph, c, '')).join(' '), '1 2 2 3 1 2 2 3 2 2');
+});
