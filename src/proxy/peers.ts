@@ -71,7 +71,8 @@ export class Peer {
   readonly down: boolean;
   readonly state: PeerState;
 
-  constructor(upstream: string, conf: UpstreamPeerConf) {
+  /** @param keyed keep the state in the registry (false for a transient implicit upstream) */
+  constructor(upstream: string, conf: UpstreamPeerConf, keyed = true) {
     this.name = conf.address;
     this.server = conf.server ?? conf.address;
     this.host = conf.host;
@@ -80,7 +81,7 @@ export class Peer {
     this.maxFails = conf.maxFails;
     this.failTimeout = conf.failTimeout;
     this.down = conf.down;
-    this.state = peerState(upstream, conf.address, conf.weight);
+    this.state = keyed ? peerState(upstream, conf.address, conf.weight) : new PeerState(conf.weight);
   }
 
   /**

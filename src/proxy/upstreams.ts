@@ -23,9 +23,9 @@ export class Upstream {
   /** Idle connections kept per worker (`keepalive`), 0 when off. */
   readonly keepalive: number;
 
-  constructor(readonly name: string, peers: readonly UpstreamPeerConf[], balancer: UpstreamConf['balancer'], keepalive: number | undefined, readonly implicit: boolean) {
-    this.primary = new PeerGroup(peers.filter((p) => !p.backup).map((p) => new Peer(name, p)));
-    const backups = peers.filter((p) => p.backup).map((p) => new Peer(name, p));
+  constructor(readonly name: string, peers: readonly UpstreamPeerConf[], balancer: UpstreamConf['balancer'], keepalive: number | undefined, readonly implicit: boolean, keyed = true) {
+    this.primary = new PeerGroup(peers.filter((p) => !p.backup).map((p) => new Peer(name, p, keyed)));
+    const backups = peers.filter((p) => p.backup).map((p) => new Peer(name, p, keyed));
     this.backup = backups.length > 0 ? new PeerGroup(backups) : undefined;
     this.keepalive = keepalive ?? 0;
     this.hashKey = balancer.method === 'hash' ? balancer.key : undefined;
@@ -76,8 +76,11 @@ function balancerFor(conf: UpstreamConf['balancer'], primary: PeerGroup): Balanc
 }
 
 /** Every upstream of a configuration, by name, plus implicit ones made on demand. */
+const MAX_IMPLICIT_UPSTREAMS = 1024;
+
 export class Upstreams {
   private readonly byName = new Map<string, Upstream>();
+  private implicitCount = 0;
 
   constructor(confs: Readonly<Record<string, UpstreamConf>>) {
     for (const conf of Object.values(confs)) {
@@ -98,11 +101,17 @@ export class Upstreams {
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     let up = this.byName.get(address);
     if (up === undefined) {
+      // A proxy_pass with variables may name any host: past a bound, targets are not kept
+      // (nor their peer state), so the tables cannot grow without end.
+      const keep = this.implicitCount < MAX_IMPLICIT_UPSTREAMS;
       up = new Upstream(address, [{
         address, server: address, host: host === 'localhost' ? '127.0.0.1' : host, port,
         weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
-      }], { method: 'round_robin' }, undefined, true);
-      this.byName.set(address, up);
+      }], { method: 'round_robin' }, undefined, true, keep);
+      if (keep) {
+        this.implicitCount++;
+        this.byName.set(address, up);
+      }
     }
     return up;
   }
