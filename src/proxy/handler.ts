@@ -9,6 +9,7 @@
 // are computed before the call (edits in 'proxyReq' are lost with Expect: 100-continue, which
 // nginx does not forward anyway); an agent is always given (without one http-proxy forces
 // Connection: close); timeouts are ngts's own timers, so they answer 504, not a reset.
+import { ServerResponse } from 'node:http';
 import type http from 'node:http';
 import type net from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
@@ -81,6 +82,10 @@ export class ProxyHandler {
 
   /** Proxies an Upgrade request (WebSocket) from the server's 'upgrade' event. */
   upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, plan: ProxyPlan, done: ProxyDone): void {
+    if (!plan.location.setHeaders.some((h, i) => h.lower === 'upgrade' && plan.headerValues[i] !== '')) {
+      this.upgradeAsPlainRequest(req, socket, plan, done);
+      return;
+    }
     const log = new UpstreamLog();
     const sel = plan.upstream.select(socket.remoteAddress ?? '', plan.hashKey);
     const peer = plan.upstream.balancer.pick(sel, Date.now());
@@ -139,6 +144,26 @@ export class ProxyHandler {
         if (socket.writable) socket.write('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
         finish('failed', { kind: 'failed', status: 502 });
       });
+    });
+  }
+
+  /**
+   * Without `proxy_set_header Upgrade …` nginx sends an Upgrade request as a plain one (its
+   * Upgrade and Connection headers dropped) and passes the answer: the same here, through a
+   * response object on the raw socket. The connection closes after it; a failure is answered
+   * here (error_page does not apply on this path).
+   */
+  private upgradeAsPlainRequest(req: http.IncomingMessage, socket: net.Socket, plan: ProxyPlan, done: ProxyDone): void {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => socket.end());
+    this.handle(req, res, plan, (outcome, log) => {
+      if (outcome.kind === 'failed') {
+        res.statusCode = outcome.status;
+        res.end();
+      }
+      done(outcome, log);
     });
   }
 

@@ -283,3 +283,15 @@ test('WebSocket to a dead backend: 502 and nginx\'s log line', async () => {
   assert.ok(f.errorLines().some((l) => l.includes(`connect() failed (111: Connection refused) while connecting to upstream`) && l.includes(`request: "GET /ws HTTP/1.1"`)));
   assert.equal(f.results[0].log.statusText, '502');
 });
+
+test('an Upgrade request to a location not configured for it goes as a plain request, as in nginx', async () => {
+  const plain = await track(backend((req, res) => { res.statusCode = 426; res.end(`plain ${req.headers.upgrade ?? 'none'} ${req.headers.connection}`); }));
+  const f = await track(front(`http { server { location / { proxy_pass http://127.0.0.1:${plain.port}; } } }`));
+  const s = net.connect(f.port, '127.0.0.1');
+  let response = '';
+  s.on('data', (d) => (response += d));
+  s.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+  await new Promise((r) => s.on('close', r));
+  assert.match(response, /^HTTP\/1\.1 426 Upgrade Required\r\n/);
+  assert.match(response, /\r\nplain none close\r\n/);
+});
