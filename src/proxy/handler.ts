@@ -118,9 +118,15 @@ export class ProxyHandler {
           if (!s.connecting) log.connected(0);
           else s.once('connect', () => log.connected(Date.now() - started));
         });
-        proxyReq.once('upgrade', (upRes: http.IncomingMessage) => {
+        proxyReq.once('upgrade', (upRes: http.IncomingMessage, upSocket: net.Socket) => {
           answered = true;
           log.status(upRes.statusCode ?? 101);
+          // nginx closes a tunnel idle (both ways) for proxy_read_timeout. After http-proxy's
+          // own 'upgrade' listener, which clears the socket's timeout.
+          process.nextTick(() => upSocket.setTimeout(plan.location.readTimeout, () => {
+            upSocket.destroy();
+            socket.destroy();
+          }));
         });
         proxyReq.once('response', (upRes: http.IncomingMessage) => {
           answered = true;

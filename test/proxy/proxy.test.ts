@@ -269,6 +269,31 @@ test('WebSocket echo through the proxy, configured nginx\'s way', async () => {
   ws.close();
 });
 
+test('an idle WebSocket tunnel closes after proxy_read_timeout', async () => {
+  const wsServer = http.createServer();
+  const wss = new WebSocketServer({ server: wsServer });
+  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(String(m))));
+  const port = await listen(wsServer);
+  cleanups.push(() => new Promise((r) => { wss.close(); wsServer.closeAllConnections(); wsServer.close(() => r()); }));
+  const f = await track(front(`http { server { location / {
+    proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade;
+    proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${port}; } } }`));
+  const ws = new WebSocket(`ws://127.0.0.1:${f.port}/`);
+  let closed = false;
+  ws.on('close', () => (closed = true));
+  await new Promise((r) => ws.on('open', r));
+  // Traffic keeps it open past the timeout…
+  const started = Date.now();
+  while (Date.now() - started < 1500) {
+    ws.send('ping');
+    await new Promise((r) => ws.once('message', r));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(closed, false);
+  // …silence closes it.
+  await waitFor(() => closed, 'the idle tunnel to close');
+});
+
 test('WebSocket to a dead backend: 502 and nginx\'s log line', async () => {
   const dead = await freePort();
   const f = await track(front(`http { server { location /ws {
