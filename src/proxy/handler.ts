@@ -8,7 +8,25 @@
 // upstream request ('aborted' no longer fires on Node ≥ 15.5, so sockets would leak); headers
 // are computed before the call (edits in 'proxyReq' are lost with Expect: 100-continue, which
 // nginx does not forward anyway); an agent is always given (without one http-proxy forces
-// Connection: close); timeouts are ngts's own timers, so they answer 504, not a reset.
+// Connection: close); timeouts are ngts's own timers, so they answer 504, not a reset; a
+// client's Trailer header is dropped unless the body is chunked (node's client throws on it).
+//
+// How the HTTP core uses it:
+//   per worker:      proxy = new ProxyHandler(errorLog)
+//   per generation:  upstreams = new Upstreams(config.http.upstreams); for each location with
+//                    proxy_pass: compileProxyLocation(loc, location, upstreams); on reload the
+//                    old generation's upstreams.retire()
+//   per request:     pass = pl.pass ?? parseProxyPass(evaluated pl.passTemplate) (undefined: 500)
+//                    upstream = pl.upstream ?? resolveUpstream(pass, upstreams)
+//                    uri = upstreamUri(pass.uri, pl.hasVariables, pl.locationPrefix, {unparsed, uri, args})
+//                    headerValues = pl.setHeaders values evaluated ($proxy_host = proxyHost(pass),
+//                      $proxy_port = pass.port, $proxy_add_x_forwarded_for = proxyAddXForwardedFor(req))
+//                    hashKey = upstream.hashKey evaluated, or ""
+//                    proxy.handle(req, res, plan, done) — or proxy.upgrade(req, socket, head, plan,
+//                      done) from the server's 'upgrade' event
+//   done(outcome, upstreamLog): 'failed' → answer outcome.status (502/504) through error_page;
+//                    'client_closed' → log 499; upstreamLog gives $upstream_addr (addr),
+//                    $upstream_status (statusText), $upstream_response_time, _connect_time, _header_time.
 import { ServerResponse } from 'node:http';
 import type http from 'node:http';
 import type net from 'node:net';
