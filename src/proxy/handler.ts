@@ -37,7 +37,7 @@ import { withAgentHook, type AgentHook } from './agent.js';
 import { describeFailure, PHASE_ACTION, timeoutFailure, type UpstreamFailure, type UpstreamPhase } from './errors.js';
 import { passResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { proxyHost, type ProxyLocation } from './location.js';
-import { FT_HTTP_403, FT_HTTP_404, FT_NON_IDEMPOTENT, FT_TIMEOUT, isNonIdempotent, STATUS_FAILURES } from './next-upstream.js';
+import { FT_ERROR, FT_HTTP_403, FT_HTTP_404, FT_NON_IDEMPOTENT, FT_TIMEOUT, isNonIdempotent, STATUS_FAILURES } from './next-upstream.js';
 import { releasePeer, type Peer, type PeerOutcome, type PeerSelection } from './peers.js';
 import { UpstreamLog } from './upstream-log.js';
 import type { Upstream } from './upstreams.js';
@@ -422,6 +422,8 @@ class Attempt implements AgentHook {
   released = false;
   dead = false;
   requestSent = false;
+  /** The request went on an idle keep-alive connection. */
+  reused = false;
   readonly started = Date.now();
   private connectTimer: NodeJS.Timeout | undefined;
 
@@ -445,6 +447,7 @@ class Attempt implements AgentHook {
 
   onSocket(socket: net.Socket): void {
     if (this.dead) return;
+    this.reused = !socket.connecting;
     if (socket.connecting) {
       this.connectTimer = setTimeout(() => this.onTimeout(), this.run.plan.location.connectTimeout);
       socket.once('connect', () => this.onConnect());
@@ -498,6 +501,9 @@ class Attempt implements AgentHook {
     run.log.finished(Date.now() - this.started);
     run.lastStatus = status;
     this.release('failed');
+    // An idle keep-alive connection the upstream closed meanwhile does not use up a try (nginx:
+    // "u->peer.cached && ft_type == NGX_HTTP_UPSTREAM_FT_ERROR → tries++").
+    if (this.reused && failure.ft === FT_ERROR) run.triesLeft++;
     if (run.mayRetry(failure.ft, this.requestSent, false)) {
       run.start();
       return;

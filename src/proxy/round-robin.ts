@@ -7,10 +7,11 @@ import type { Peer, PeerGroup, PeerSelection } from './peers.js';
 export const roundRobin: Balancer = {
   pick(sel, now) {
     // nginx's "single" upstream: one primary and no backup is used even after failures
-    // (max_fails and fail_timeout are ignored for it).
+    // (max_fails and fail_timeout are ignored for it); the tries left decide whether it is
+    // asked again (only after a failed idle keep-alive connection).
     if (sel.group === sel.primary && sel.primary.peers.length === 1 && sel.backup === undefined) {
       const peer = sel.primary.peers[0];
-      if (peer.down || peer.state.checkDown || sel.tried[0]) return undefined;
+      if (peer.down || peer.state.checkDown) return undefined;
       return sel.choose(peer, 0, now);
     }
     for (;;) {

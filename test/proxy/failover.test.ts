@@ -203,3 +203,27 @@ test('a reload retires the old generation: requests in flight finish, idle conne
   assert.equal((await slow).body, 'done');
   await waitFor(() => b.openSockets() === 0, 'the busy connection closed after its request');
 });
+
+test('an idle keep-alive connection the upstream dropped is retried on a new one, even with one peer', async () => {
+  // Answers the first request of each connection, then drops the connection at the next one
+  // without a word (the race of a keepalive_timeout on the upstream's side).
+  const flaky = await rawBackend((s) => {
+    const served = (s as net.Socket & { served?: boolean });
+    if (served.served) {
+      s.destroy();
+      return;
+    }
+    served.served = true;
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  });
+  const f = await track(front(`http { upstream one { server 127.0.0.1:${flaky.port}; keepalive 2; }
+    server { location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://one; } } }`));
+  for (let i = 0; i < 3; i++) {
+    const r = await get(f.port, '/');
+    assert.equal(r.status, 200, `request ${i}`);
+    assert.equal(r.body, 'ok');
+  }
+  const retried = f.results[1].log;
+  assert.equal(retried.addr, `127.0.0.1:${flaky.port}, 127.0.0.1:${flaky.port}`);
+  assert.equal(retried.statusText, '502, 200');
+});
