@@ -9,7 +9,11 @@ import { loadConfig, LoadFailure } from '../../src/config/load.js';
 function load(http: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngts-proxy-conf-'));
   fs.writeFileSync(path.join(dir, 'nginx.conf'), `events {}\nhttp { ${http} }\n`);
-  return loadConfig({ prefix: dir, confFile: 'nginx.conf' }).config;
+  try {
+    return loadConfig({ prefix: dir, confFile: 'nginx.conf' }).config;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('proxy directives fill the location config', () => {

@@ -154,6 +154,7 @@ export async function front(confText: string): Promise<Front> {
       server.close(() => {
         upstreams.destroy();
         errorLog.close();
+        fs.rmSync(dir, { recursive: true, force: true });
         resolve();
       });
     }),
