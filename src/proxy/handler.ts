@@ -400,6 +400,24 @@ class ProxyRun {
   }
 }
 
+/**
+ * proxy_connect/send/read_timeout are the upstream socket's idle timeout, changed per phase.
+ * Each socket gets one 'timeout' listener for its life (keep-alive connections serve many
+ * attempts), and node's timers are touched only when the value changes: with nginx's defaults
+ * (all 60s, and the agent's idle timeout too) a reused connection costs no timer work.
+ */
+const ATTEMPT = Symbol('ngts.upstreamAttempt');
+const TIMEOUT_LISTENER = Symbol('ngts.upstreamTimeoutListener');
+type UpstreamSocket = net.Socket & { [ATTEMPT]?: Attempt; [TIMEOUT_LISTENER]?: boolean };
+
+function onUpstreamSocketTimeout(this: UpstreamSocket): void {
+  this[ATTEMPT]?.onTimeout();
+}
+
+function idleTimeout(socket: net.Socket, ms: number): void {
+  if (socket.timeout !== ms) socket.setTimeout(ms);
+}
+
 type StoreHeader = (firstLine: string, headers: unknown) => void;
 
 /**
@@ -426,6 +444,7 @@ class Attempt implements AgentHook {
   reused = false;
   readonly started = Date.now();
   private connectTimer: NodeJS.Timeout | undefined;
+  private socket: UpstreamSocket | undefined;
 
   constructor(readonly run: ProxyRun, readonly peer: Peer) {}
 
@@ -440,13 +459,19 @@ class Attempt implements AgentHook {
     proxyReq.once('finish', () => {
       if (this.dead) return;
       this.phase = 'reading_header';
-      proxyReq.setTimeout(this.run.plan.location.readTimeout);
+      if (this.socket !== undefined) idleTimeout(this.socket, this.run.plan.location.readTimeout);
     });
-    proxyReq.on('timeout', () => this.onTimeout());
   }
 
   onSocket(socket: net.Socket): void {
     if (this.dead) return;
+    const s = socket as UpstreamSocket;
+    this.socket = s;
+    s[ATTEMPT] = this;
+    if (s[TIMEOUT_LISTENER] !== true) {
+      s[TIMEOUT_LISTENER] = true;
+      s.on('timeout', onUpstreamSocketTimeout);
+    }
     this.reused = !socket.connecting;
     if (socket.connecting) {
       this.connectTimer = setTimeout(() => this.onTimeout(), this.run.plan.location.connectTimeout);
@@ -463,7 +488,7 @@ class Attempt implements AgentHook {
     this.requestSent = true;
     if (this.phase === 'connecting') {
       this.phase = 'sending';
-      this.proxyReq!.setTimeout(this.run.plan.location.sendTimeout);
+      idleTimeout(this.socket!, this.run.plan.location.sendTimeout);
     }
   }
 
@@ -549,10 +574,10 @@ class Attempt implements AgentHook {
     upRes.on('error', onCut);
     // proxy_read_timeout counts while ngts waits for the upstream, not while a slow client
     // holds the stream paused (nginx arms its read timer only when it wants to read).
-    const proxyReq = this.proxyReq!;
+    const socket = this.socket!;
     const readTimeout = run.plan.location.readTimeout;
-    upRes.on('pause', () => proxyReq.setTimeout(0));
-    upRes.on('resume', () => proxyReq.setTimeout(readTimeout));
+    upRes.on('pause', () => idleTimeout(socket, 0));
+    upRes.on('resume', () => idleTimeout(socket, readTimeout));
     res.once('finish', () => run.finish({ kind: 'responded', status }));
     upRes.pipe(res);
   }
@@ -567,6 +592,7 @@ class Attempt implements AgentHook {
   release(outcome: PeerOutcome): void {
     if (this.released) return;
     this.released = true;
+    if (this.socket !== undefined && this.socket[ATTEMPT] === this) this.socket[ATTEMPT] = undefined;
     if (releasePeer(this.peer, outcome, Date.now())) {
       this.run.handler.logFailure(this.run.req, this.run.plan, this.peer, 'upstream server temporarily disabled', this.phase, 'warn');
     }
