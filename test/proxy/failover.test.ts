@@ -232,3 +232,35 @@ test('an idle keep-alive connection the upstream dropped is retried on a new one
   assert.equal(retried.addr, `127.0.0.1:${flaky.port}, 127.0.0.1:${flaky.port}`);
   assert.equal(retried.statusText, '502, 200');
 });
+
+test('an upstream that does not read holds a large upload back (backpressure), memory does not fill', async () => {
+  const stuck = await track(backend((req) => { req.pause(); }));
+  const f = await track(front(`http { server { location / { proxy_pass http://127.0.0.1:${stuck.port}; } } }`));
+  const req = http.request({ host: '127.0.0.1', port: f.port, method: 'PUT', path: '/', agent: false, headers: { 'Transfer-Encoding': 'chunked' } });
+  req.on('error', () => {});
+  const chunk = Buffer.alloc(64 * 1024, 'u');
+  let sent = 0;
+  let waiting = false;
+  const pump = () => {
+    waiting = false;
+    while (sent < 512 * 1024 * 1024) {
+      sent += chunk.length;
+      if (!req.write(chunk)) {
+        waiting = true;
+        req.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
+  await waitFor(() => stuck.seen.length === 1, 'the upload to reach the backend');
+  let last = -1;
+  let still = 0;
+  await waitFor(() => {
+    still = waiting && sent === last ? still + 1 : 0;
+    last = sent;
+    return still >= 30;
+  }, 'the client to be held back', 20_000);
+  assert.ok(sent < 64 * 1024 * 1024, `the client could send ${sent} bytes to an upstream reading nothing`);
+  req.destroy();
+});
