@@ -264,3 +264,19 @@ test('an upstream that does not read holds a large upload back (backpressure), m
   assert.ok(sent < 64 * 1024 * 1024, `the client could send ${sent} bytes to an upstream reading nothing`);
   req.destroy();
 });
+
+test('every peer failing: 502 after trying each, then "no live upstreams" for fail_timeout (as nginx 1.22 logs it)', async () => {
+  const [a, b] = [await freePort(), await freePort()];
+  const f = await track(front(`http { upstream two { server 127.0.0.1:${a}; server 127.0.0.1:${b}; }
+    server { location / { proxy_pass http://two; } } }`));
+  for (let i = 0; i < 3; i++) assert.equal((await get(f.port, '/x')).status, 502);
+  assert.deepEqual(f.results.map((r) => [r.log.addr, r.log.statusText]), [
+    [`127.0.0.1:${a}, 127.0.0.1:${b}`, '502, 502'], ['two', '502'], ['two', '502'],
+  ]);
+  const kinds = f.errorLines().map((l) => /\] \d+#0: \*\d+ (.*?) while/.exec(l)?.[1]).filter((k) => k !== undefined);
+  assert.deepEqual(kinds, [
+    'connect() failed (111: Connection refused)', 'upstream server temporarily disabled',
+    'connect() failed (111: Connection refused)', 'upstream server temporarily disabled',
+    'no live upstreams', 'no live upstreams',
+  ]);
+});
