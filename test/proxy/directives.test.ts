@@ -48,3 +48,13 @@ test('invalid proxy values are load errors in nginx\'s words', () => {
   assert.match(message('server { location / { proxy_next_upstream error bogus; } }'), /invalid value "bogus"/);
   assert.match(message('server { location ~ x { proxy_pass http://b/uri; } }'), /"proxy_pass" cannot have URI part in location given by regular expression/);
 });
+
+test('proxy_set_header and proxy_hide_header lists are inherited whole, or replaced whole', () => {
+  const c = load(`proxy_set_header X-A a; proxy_hide_header X-H;
+    server { location /inherit { proxy_pass http://b; } location /own { proxy_set_header X-B b; proxy_pass http://b; } }
+    upstream b { server 127.0.0.1:1; }`);
+  const [inherit, own] = c.http!.servers[0].locations.map((l) => l.loc);
+  assert.deepEqual(inherit.proxySetHeaders, [{ name: 'X-A', value: 'a' }]);
+  assert.deepEqual(own.proxySetHeaders, [{ name: 'X-B', value: 'b' }]);
+  assert.deepEqual(own.proxyHideHeaders, ['x-h']);
+});
