@@ -4,6 +4,8 @@
 import type { Config, ErrorLogConf } from '../config/types.js';
 
 export type ToWorker =
+  /** Comes with the master's listening socket for this address (a TCP handle). */
+  | { type: 'socket'; key: string }
   /** The reply to 'ready': serve this configuration, log to these targets. */
   | { type: 'config'; config: Config; errorLogs: ErrorLogConf[] }
   /** Graceful shutdown (QUIT): stop accepting, finish in-flight requests, exit. */

@@ -15,6 +15,7 @@ import { NAME_VERSION } from '../version.js';
 import { ConfigWatch } from './config-watch.js';
 import { detach, isDaemonChild, reportStartup } from './daemon.js';
 import { FATAL_EXIT_CODE, type FromWorker } from './ipc.js';
+import { ListenSockets } from './listen-sockets.js';
 import { removePidFile, runningMaster, writePidFile } from './pid-file.js';
 import { forkWorker, newGeneration, sendConfig, setupCluster, tell, send, type Generation, type WorkerRecord } from './workers.js';
 
@@ -81,6 +82,7 @@ class Master {
   private log: ErrorLog;
   private current?: Generation;
   private readonly records = new Map<Worker, WorkerRecord>();
+  private readonly sockets = new ListenSockets();
   private shutdown?: 'quit' | 'stop';
   private reloading = false;
   private reloadQueued = false;
@@ -110,6 +112,7 @@ class Master {
     const generation = newGeneration(this.config, effectiveErrorLogs(this.startup, this.config));
     this.startGeneration(generation).then(() => {
       this.current = generation;
+      this.sockets.retain([generation.config]);
       if (this.shutdown) return;
       writePidFile(this.pidFile);
       this.pidWritten = true;
@@ -149,6 +152,9 @@ class Master {
   // ---- generations ----
 
   private startGeneration(generation: Generation): Promise<void> {
+    // Like nginx, bind before forking: a bind failure costs no worker.
+    const bindFailure = this.sockets.open(generation.config);
+    if (bindFailure) return Promise.reject(bindFailure);
     const count = generation.config.main.workerProcesses === 'auto' ? cpuCount() : generation.config.main.workerProcesses;
     this.log.log('notice', 'start worker processes');
     return new Promise<void>((resolve, reject) => {
@@ -167,7 +173,7 @@ class Master {
 
   private onMessage(record: WorkerRecord, message: FromWorker): void {
     if (message.type === 'ready') {
-      sendConfig(record);
+      sendConfig(record, this.sockets);
     } else if (message.type === 'listening') {
       record.listening = true;
       if (message.uid !== undefined) this.workerUid = message.uid;
@@ -251,6 +257,7 @@ class Master {
     } catch (reason) {
       this.log.log('emerg', String(reason));
       for (const record of generation.workers) tell(record, 'quit');
+      this.sockets.retain([this.config]);
       newLog.close();
       return;
     }
@@ -258,6 +265,8 @@ class Master {
       newLog.close();
       return;
     }
+    // Removed addresses close now: old workers drop their copies as they start draining.
+    this.sockets.retain([config]);
     const previous = this.current;
     this.current = generation;
     this.config = config;
@@ -333,6 +342,7 @@ class Master {
   private checkFinished(): void {
     if (!this.shutdown || this.records.size > 0) return;
     if (this.killTimer) clearTimeout(this.killTimer);
+    this.sockets.closeAll();
     if (this.pidWritten) removePidFile(this.pidFile);
     for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGQUIT', 'SIGTERM', 'SIGINT', 'SIGUSR2', 'SIGWINCH'] as const) {
       process.removeAllListeners(signal);

@@ -1,21 +1,13 @@
 // Worker generations: every configuration the master accepted runs in its own set of workers.
 // A reload starts a new generation and, once all its workers listen, asks the previous one to
 // quit gracefully; a worker that dies unexpectedly is replaced within its generation.
-//
-// Scheduling policy: SCHED_NONE — each worker accept()s on the listening socket that the master
-// created and shares with it (nginx's model: workers accept on inherited sockets). Chosen over
-// node's default SCHED_RR, where the master accept()s every connection and hands it to a worker
-// over IPC, because:
-//  - the accept queue belongs to the socket, which the master keeps open while any generation
-//    uses it: when an old worker stops listening, connections the kernel queued are accepted by
-//    the new generation. Nothing the kernel accepted is dropped, and no hand-off is in flight
-//    to a worker that is closing or gets killed (with SCHED_RR such a handle is lost);
-//  - the master serves no traffic: a master busy parsing a config on reload delays nobody, and
-//    connections do not all funnel through one process and an IPC round trip.
+// The listening sockets are the master's (listen-sockets.ts), handed to each worker over IPC;
+// cluster only forks the workers and carries the messages.
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Config, ErrorLogConf } from '../config/types.js';
 import type { ToWorker } from './ipc.js';
+import { listensOf, type ListenSockets } from './listen-sockets.js';
 
 export interface Generation {
   readonly id: number;
@@ -39,10 +31,12 @@ export interface WorkerRecord {
 
 let configured = false;
 
-/** Once, before the first fork: the worker entry point and the scheduling policy. */
+/** Once, before the first fork: the worker entry point. */
 export function setupCluster(): void {
   if (configured) return;
   configured = true;
+  // Workers listen on handles the master passes them, never through cluster's shared listen;
+  // SCHED_NONE only keeps cluster from ever accept()ing in the master should that change.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: fileURLToPath(new URL('../worker/main.js', import.meta.url)), args: [] });
 }
@@ -61,7 +55,12 @@ export function forkWorker(generation: Generation): WorkerRecord {
   return record;
 }
 
-export function sendConfig(record: WorkerRecord): void {
+/** The worker's listening sockets (one message each: IPC carries one handle per message), then its config. */
+export function sendConfig(record: WorkerRecord, sockets: ListenSockets): void {
+  for (const listen of listensOf(record.generation.config)) {
+    const handle = sockets.get(listen.key);
+    if (handle && record.worker.isConnected()) record.worker.send({ type: 'socket', key: listen.key } satisfies ToWorker, handle as never);
+  }
   send(record, { type: 'config', config: record.generation.config, errorLogs: record.generation.errorLogs });
 }
 

@@ -42,16 +42,22 @@ function listening(): void {
   send({ type: 'listening', uid: process.getuid?.() });
 }
 
+/** The master's listening sockets, by listen key (they arrive just before the config). */
+const sockets = new Map<string, unknown>();
+
 function listenAll(rt: HttpRuntime): void {
   let pending = rt.servers.length;
   if (pending === 0) listening();
   for (const { listen, server } of rt.servers) {
     drain.track(server);
+    const backlog = listen.backlog ?? 511;
     const onListenError = (e: NodeJS.ErrnoException): void => {
-      fatal(`bind() to ${listen.key} failed (${errnoText(e)})`);
+      fatal(`listen() to ${listen.key}, backlog ${backlog} failed (${errnoText(e)})`);
     };
+    const handle = sockets.get(listen.key);
+    if (!handle) return fatal(`no listening socket for ${listen.key}`);
     server.once('error', onListenError);
-    server.listen({ host: listen.host, port: listen.port, backlog: listen.backlog ?? 511, ipv6Only: listen.ipv6only ?? false }, () => {
+    server.listen(handle, backlog, () => {
       server.off('error', onListenError);
       // accept() failures (EMFILE…) after this point: logged as nginx does, the worker goes on.
       server.on('error', (e: NodeJS.ErrnoException) => errorLog?.log('alert', `accept4() failed (${errnoText(e)})`));
@@ -106,8 +112,11 @@ function reopen(): void {
 
 let currentShutdownTimeout: number | undefined;
 
-process.on('message', (message: ToWorker) => {
+process.on('message', (message: ToWorker, handle: unknown) => {
   switch (message.type) {
+    case 'socket':
+      sockets.set(message.key, handle);
+      return;
     case 'config':
       currentShutdownTimeout = message.config.main.workerShutdownTimeout;
       return start(message.config, message.errorLogs);
