@@ -330,6 +330,8 @@ class Master {
     this.shutdown = mode;
     void this.watch?.close();
     this.watch = undefined;
+    // As nginx's master on QUIT/TERM: stop accepting now (workers close their copies as they drain).
+    this.sockets.closeAll();
     for (const record of this.records.values()) tell(record, mode);
     if (mode === 'stop') {
       this.killTimer = setTimeout(() => {
