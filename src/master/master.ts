@@ -41,7 +41,18 @@ export async function runMaster(s: Startup): Promise<number> {
     return 1;
   }
   if (config.main.daemon && !isDaemonChild()) return detach();
-  return new Master(s, config).run();
+  let master: Master;
+  try {
+    master = new Master(s, config);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (!err.syscall) throw e;
+    const text = `open() "${err.path ?? ''}" failed (${errnoText(err)})`;
+    process.stderr.write(`ngts: [emerg] ${text}\n`);
+    reportStartup(`ngts: [emerg] ${text}\n`);
+    return 1;
+  }
+  return master.run();
 }
 
 /**
@@ -93,6 +104,7 @@ class Master {
   private killTimer?: NodeJS.Timeout;
   /** The uid workers run as, so that log files reopened by root stay writable for them. */
   private workerUid?: number;
+  private exitCode = 0;
 
   constructor(private readonly startup: Startup, private config: Config) {
     this.log = new ErrorLog(effectiveErrorLogs(startup, config));
@@ -118,7 +130,9 @@ class Master {
       this.pidWritten = true;
       this.updateWatch();
       reportStartup();
+      if (this.reloadQueued) void this.reload();
     }, (reason: string) => {
+      if (this.shutdown) return; // a signal stopped the startup: nothing failed
       this.log.log('emerg', reason);
       if (!isDaemonChild() && !generation.errorLogs.some((l) => l.path === 'stderr')) process.stderr.write(`ngts: [emerg] ${reason}\n`);
       reportStartup(`ngts: [emerg] ${reason}\n`);
@@ -127,8 +141,6 @@ class Master {
     });
     return done;
   }
-
-  private exitCode = 0;
 
   // ---- signals ----
 
@@ -255,7 +267,8 @@ class Master {
     try {
       await this.startGeneration(generation);
     } catch (reason) {
-      this.log.log('emerg', String(reason));
+      // A shutdown during the reload makes its workers exit: that is no configuration error.
+      if (!this.shutdown) this.log.log('emerg', String(reason));
       for (const record of generation.workers) tell(record, 'quit');
       this.sockets.retain([this.config]);
       newLog.close();

@@ -68,9 +68,9 @@ function listenAll(rt: HttpRuntime): void {
 
 /** This worker cannot serve its configuration: the master logs why, and does not respawn it. */
 function fatal(message: string): void {
-  send({ type: 'fatal', message });
-  // Drain rather than exit: it may have accepted connections on addresses that did listen.
-  quit(FATAL_EXIT_CODE, false);
+  // Drain rather than exit (it may have accepted connections on addresses that did listen),
+  // once the message is out: process.exit() would drop it.
+  send({ type: 'fatal', message }, () => quit(FATAL_EXIT_CODE, false));
 }
 
 function quit(code = 0, announce = true): void {
