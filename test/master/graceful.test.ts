@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { Ngts, freePort } from '../helpers/ngts.js';
+import { Ngts, freePort, get } from '../helpers/ngts.js';
 
 // Far more than loopback socket buffers hold: the response stays in flight while the reader waits.
 const BIG = 32 * 1024 * 1024;
@@ -122,4 +122,27 @@ test('QUIT: the next request on a kept-alive connection is answered, with Connec
   assert.match(text, /\r\nConnection: close\r\n/i);
   assert.ok(text.endsWith('hi'));
   assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
+});
+
+test('reload: a slow response in flight on an old worker finishes; that worker exits after it', async (t) => {
+  const [files, api] = [await freePort(), await freePort()];
+  const twoServers = (version: string): string => conf(files).replace(/\}\s*\}\n$/,
+    `} server { listen 127.0.0.1:${api}; return 200 "${version}"; } }\n`);
+  const ngts = await Ngts.start({ conf: twoServers('v1'), files: { 'html/big.bin': Buffer.alloc(BIG, 'x') } });
+  t.after(() => ngts.cleanup());
+  const [old] = ngts.workerPids();
+  const download = await slowDownload(files);
+
+  ngts.writeFile('conf/nginx.conf', twoServers('v2'));
+  ngts.signal('SIGHUP');
+  await ngts.waitForLog(`[notice] ${old}#0: gracefully shutting down`);
+  // The new generation serves, while the old worker still owes the slow reader its body.
+  assert.equal((await get(api, '/')).body, 'v2');
+  assert.ok(ngts.workerPids().includes(old));
+  assert.doesNotMatch(ngts.logText(), new RegExp(`${old}#0: exiting`));
+
+  download.res.resume();
+  assert.equal(await download.done, 'end');
+  assert.equal(download.received(), BIG);
+  await ngts.waitForLog(`worker process ${old} exited with code 0`);
 });

@@ -158,3 +158,20 @@ test('config_watch: an edit to an included file reloads (also when saved by rena
   await ngts.waitForLog(new RegExp(`\\[emerg\\] ${ngts.pid}#0: unknown directive "bogus" in .*site\\.conf:1$`), { after: mark });
   assert.equal(await bodyOf(port), 'v3');
 });
+
+test('HUPs in quick succession are coalesced; the last configuration wins', async (t) => {
+  const port = await freePort();
+  const ngts = await Ngts.start({ conf: conf([port], 'v0') });
+  t.after(() => ngts.cleanup());
+  for (let i = 1; i <= 5; i++) {
+    ngts.writeFile('conf/nginx.conf', conf([port], `v${i}`));
+    ngts.signal('SIGHUP');
+  }
+  await waitFor(async () => (await bodyOf(port)) === 'v5', 'the last configuration to serve');
+  // The kernel merges pending signals, and HUPs arriving during a reload make one more reload
+  // after it: at most as many reloads as HUPs, none overlapping, none failed.
+  assert.doesNotMatch(ngts.logText(), /\[(emerg|alert)\]/);
+  const reloads = (ngts.logText().match(/\[notice\] \d+#0: reconfiguring\n/g) ?? []).length;
+  assert.ok(reloads >= 1 && reloads <= 5, `${reloads} reloads`);
+  await waitFor(() => ngts.workerPids().length === 1, 'old generations to exit');
+});
