@@ -113,6 +113,8 @@ class Master {
 
   run(): Promise<number> {
     const done = new Promise<number>((resolve) => { this.finished = resolve; });
+    // As in `ps`: "nginx: master process /usr/sbin/nginx -c …".
+    process.title = `ngts: master process ${process.argv.slice(1).join(' ')}`;
     setupCluster();
     cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => this.onExit(worker, code, signal as NodeJS.Signals | null));
     this.log.log('notice', NAME_VERSION);

@@ -132,6 +132,7 @@ process.on('SIGUSR1', reopen);
 // The master's business (nginx's workers ignore them too); without a handler node would exit.
 process.on('SIGHUP', () => {});
 process.on('SIGUSR2', () => {});
+process.title = 'ngts: worker process';
 // Messages that arrive before a 'message' listener exists are lost: ask for the config only now.
 send({ type: 'ready' });
 process.on('uncaughtException', (e) => {
