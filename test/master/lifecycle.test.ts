@@ -196,3 +196,23 @@ test('user: a root master runs its workers as the named user and group', { skip:
   assert.equal(procStatusField(ngts.pid, 'Uid'), '0');
   assert.equal((await get(port, '/')).body, 'up');
 });
+
+test('error_log: several targets, each with its level; stderr is one', async (t) => {
+  const port = await freePort();
+  const text = (extra: string) => `error_log logs/notice.log notice;\nerror_log logs/errors.log error;\nerror_log stderr warn;\n${extra}events {}\n`
+    + `http { server { listen 127.0.0.1:${port}; return 200 "up"; } }\n`;
+  const ngts = await Ngts.start({ conf: text('') });
+  t.after(() => ngts.cleanup());
+  const notice = ngts.path('logs/notice.log');
+  const errors = ngts.path('logs/errors.log');
+  await ngts.waitForLog(`[notice] ${ngts.pid}#0: start worker process`, { file: notice });
+  ngts.writeFile('conf/nginx.conf', text('bogus;\n'));
+  ngts.signal('SIGHUP');
+  const emerg = `[emerg] ${ngts.pid}#0: unknown directive "bogus" in ${ngts.confFile}:4`;
+  await ngts.waitForLog(emerg, { file: notice });
+  await ngts.waitForLog(emerg, { file: errors });
+  await waitFor(() => ngts.stderr.join('').includes(emerg), 'the [emerg] on stderr');
+  assert.doesNotMatch(ngts.logText(errors), /\[notice\]/);
+  assert.doesNotMatch(ngts.stderr.join(''), /\[notice\]/);
+  assert.equal(fs.existsSync(ngts.errorLog), false, 'no default error log when error_log is set');
+});
