@@ -9,9 +9,10 @@
 //   });
 //   t.after(() => ngts.cleanup());               // or `await using`-style: always clean up
 //   assert.equal((await get(port, '/')).body, 'hello');
-//   const mark = ngts.logMark();
-//   ngts.writeFile('conf/nginx.conf', …); ngts.signal('SIGHUP');
-//   await ngts.waitForLog(/start worker process/, { after: mark });
+//   await ngts.reload(newConfText);              // HUP, resolves once the new workers serve
+//   const mark = ngts.logMark();                 // or by hand: any signal, any log line
+//   ngts.signal('SIGUSR1');
+//   await ngts.waitForLog(/reopening logs/, { after: mark, file: ngts.harnessLog });
 //
 // The master runs with `-g "daemon off;"`, so the pid it was started with is the master's pid.
 // If tests run as root, workers run as nobody:nogroup (nginx's default), so the harness makes the
@@ -31,6 +32,9 @@ export const REPO_ROOT = (() => {
   return dir;
 })();
 export const NGTS_BIN = path.join(REPO_ROOT, 'bin', 'ngts');
+
+/** Relative to the prefix: the notice-level error log the harness adds with -g. */
+const HARNESS_LOG = 'logs/harness.log';
 
 /** Upper bound for any single wait: reaching it means the test failed, not that it was slow. */
 export const WAIT_LIMIT_MS = 15_000;
@@ -112,6 +116,12 @@ export interface NgtsStartOptions {
   files?: Record<string, string | Buffer>;
   /** -g directives; "daemon off;" is always added. */
   globals?: string;
+  /**
+   * Adds `error_log logs/harness.log notice;` (-g), whatever error_log the conf has: reload() reads
+   * it, and so can waitForLog (file: ngts.harnessLog). Default true; false leaves the error logs
+   * exactly as configured.
+   */
+  harnessLog?: boolean;
   /** Extra command-line arguments (e.g. ["-e", "logs/boot.log"]). */
   args?: string[];
   /** Wait for the pid file (default), or return as soon as the process is spawned. */
@@ -141,7 +151,8 @@ export class Ngts {
   /** Creates a prefix with `conf` and `files`, starts the master, waits for its pid file. */
   static async start(options: NgtsStartOptions): Promise<Ngts> {
     const prefix = makePrefix({ conf: options.conf, files: options.files });
-    const args = ['-p', prefix, '-c', 'conf/nginx.conf', '-g', `daemon off;${options.globals ? ' ' + options.globals : ''}`, ...(options.args ?? [])];
+    const globals = ['daemon off;', options.harnessLog === false ? '' : `error_log ${HARNESS_LOG} notice;`, options.globals ?? ''];
+    const args = ['-p', prefix, '-c', 'conf/nginx.conf', '-g', globals.filter(Boolean).join(' '), ...(options.args ?? [])];
     const child = spawn(process.execPath, [NGTS_BIN, ...args], { cwd: prefix, stdio: ['ignore', 'pipe', 'pipe'] });
     const ngts = new Ngts(prefix, child, path.join(prefix, 'conf/nginx.conf'));
     if (options.waitReady !== false) await ngts.waitReady();
@@ -155,6 +166,11 @@ export class Ngts {
   /** The default pid file (`pid` not set in the conf). */
   get pidFile(): string {
     return path.join(this.prefix, 'logs/ngts.pid');
+  }
+
+  /** The notice-level log the harness adds (see NgtsStartOptions.harnessLog). */
+  get harnessLog(): string {
+    return path.join(this.prefix, HARNESS_LOG);
   }
 
   /** The default error log; give the conf `error_log logs/error.log notice;` to see notices. */
@@ -221,6 +237,25 @@ export class Ngts {
       const text = Buffer.from(this.logText(file)).subarray(options.after ?? 0).toString('utf8');
       return text.split('\n').find((line) => (typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line)));
     }, `${pattern} in ${file}`, options.limitMs);
+  }
+
+  /**
+   * Writes `conf` (if given) as conf/nginx.conf, sends HUP, and resolves once the reload took
+   * effect: new workers started and every previous worker stopped accepting (it may still finish
+   * its requests). Rejects with the [emerg] line if the configuration was refused.
+   * Needs the harness log (the default).
+   */
+  async reload(conf?: string): Promise<void> {
+    const mark = this.logMark(this.harnessLog);
+    const previous = this.workerPids();
+    if (conf !== undefined) this.writeFile('conf/nginx.conf', conf);
+    this.signal('SIGHUP');
+    await waitFor(() => {
+      const text = Buffer.from(this.logText(this.harnessLog)).subarray(mark).toString('utf8');
+      const emerg = text.split('\n').find((line) => line.includes('[emerg]'));
+      if (emerg) throw new Error(`reload refused: ${emerg}`);
+      return text.includes('start worker process') && previous.every((pid) => text.includes(`${pid}#0: gracefully shutting down`));
+    }, 'the reload');
   }
 
   /** The pids of the master's live worker processes. */
