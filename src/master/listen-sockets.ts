@@ -59,7 +59,9 @@ export class ListenSockets {
     for (const listen of listensOf(config)) {
       if (this.handles.has(listen.key)) continue;
       const addressType = net.isIPv6(listen.host) ? 6 : 4;
-      const result = createServerHandle(listen.host, listen.port, addressType, undefined, listen.ipv6only ? IPV6_ONLY : 0);
+      // nginx's default for an IPv6 listen is ipv6only=on ([::]:80 does not take IPv4 too).
+      const v6only = addressType === 6 && (listen.ipv6only ?? true);
+      const result = createServerHandle(listen.host, listen.port, addressType, undefined, v6only ? IPV6_ONLY : 0);
       const failure = typeof result === 'number' ? result : bindError(result, listen.port);
       if (failure !== 0) {
         if (typeof result !== 'number') result.close();

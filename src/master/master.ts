@@ -30,6 +30,7 @@ export async function runMaster(s: Startup): Promise<number> {
     if (!(e instanceof LoadFailure)) throw e;
     process.stderr.write(formatConfigError(e.error, e.sources));
     appendToBootLog(s, 'emerg', e.error.nginxText);
+    reportStartup(formatConfigError(e.error, e.sources)); // the daemon's stderr is /dev/null
     return 1;
   }
   for (const w of loaded.warnings) process.stderr.write(formatConfigError(w, loaded.sources, 'warn'));
@@ -38,6 +39,7 @@ export async function runMaster(s: Startup): Promise<number> {
   if (holder !== undefined) {
     const text = `ngts is already running (pid ${holder} in "${config.main.pid}")`;
     process.stderr.write(`ngts: [emerg] ${text}\n`);
+    reportStartup(`ngts: [emerg] ${text}\n`);
     return 1;
   }
   if (config.main.daemon && !isDaemonChild()) return detach();
