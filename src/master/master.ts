@@ -210,12 +210,14 @@ class Master {
     const generation = record.generation;
     generation.workers.delete(record);
     const expected = record.told !== undefined;
+    // nginx's ngx_process_get_status wording and levels.
     if (signal) {
       this.log.log('alert', `worker process ${record.pid} exited on signal ${signalNumber(signal)}`);
-    } else if (code === FATAL_EXIT_CODE && !expected) {
-      this.log.log('alert', `worker process ${record.pid} exited with fatal code ${code} and cannot be respawned`);
     } else {
       this.log.log('notice', `worker process ${record.pid} exited with code ${code}`);
+      if (code === FATAL_EXIT_CODE && !expected) {
+        this.log.log('alert', `worker process ${record.pid} exited with fatal code ${code} and cannot be respawned`);
+      }
     }
     if (generation.starting && !record.listening) {
       generation.starting.reject(record.fatal ?? `worker process ${record.pid} exited during startup`);
