@@ -34,6 +34,12 @@ export function dropPrivileges(main: MainConf): string | undefined {
   if (!isRoot()) return undefined;
   const user = main.user?.user ?? DEFAULT_USER;
   const group = main.user ? (main.user.group ?? main.user.user) : DEFAULT_GROUP;
+  // nginx looks the user up first; node has no getpwnam(), getent asks the same NSS databases.
+  try {
+    execFileSync('getent', ['passwd', user], { stdio: 'ignore' });
+  } catch {
+    return `getpwnam("${user}") failed`;
+  }
   try {
     process.setgid!(group);
   } catch {

@@ -216,3 +216,19 @@ test('error_log: several targets, each with its level; stderr is one', async (t)
   assert.doesNotMatch(ngts.stderr.join(''), /\[notice\]/);
   assert.equal(fs.existsSync(ngts.errorLog), false, 'no default error log when error_log is set');
 });
+
+test('user: an unknown user is a startup error, with nginx\'s message', { skip: process.getuid!() !== 0 && 'needs root' }, async (t) => {
+  const port = await freePort();
+  const prefix = makePrefix({ conf: conf(port, 'user no-such-user-here;') });
+  t.after(() => fs.rmSync(prefix, { recursive: true, force: true }));
+  const r = await runNgts(['-p', prefix, '-c', 'conf/nginx.conf', '-g', 'daemon off;']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'ngts: [emerg] getpwnam("no-such-user-here") failed\n');
+  assert.equal(fs.existsSync(`${prefix}/logs/ngts.pid`), false);
+  await assert.rejects(get(port, '/'), /ECONNREFUSED/);
+  // An existing user with a group that does not exist.
+  fs.writeFileSync(`${prefix}/conf/nginx.conf`, conf(port, 'user nobody no-such-group-here;'));
+  const g = await runNgts(['-p', prefix, '-c', 'conf/nginx.conf', '-g', 'daemon off;']);
+  assert.equal(g.code, 1);
+  assert.equal(g.stderr, 'ngts: [emerg] getgrnam("no-such-group-here") failed\n');
+});
