@@ -5,8 +5,9 @@
 //  - stops listening, but keeps every connection it accepted (another worker of the same listen
 //    socket accepts whatever the kernel still queues: nothing the kernel accepted is dropped);
 //  - answers the next request on each keep-alive connection with "Connection: close", then closes;
-//  - closes a connection only once it stayed silent for DRAIN_IDLE_GRACE_MS with no response in
-//    flight (node's own keep-alive timeout does it, so a half-received request keeps it open);
+//  - closes a connection only once it stayed silent for DRAIN_IDLE_GRACE_MS with no request or
+//    response in progress (one with half a request received is not idle: like nginx, it is served;
+//    node's headersTimeout still bounds a client that stalls);
 //  - lets in-flight responses finish, however slow, unless worker_shutdown_timeout says otherwise.
 // It never calls http.Server.close(): since Node 19 that also closes idle keep-alive connections
 // at once (closeIdleConnections), which is exactly nginx's race.
@@ -56,11 +57,14 @@ export class ConnectionDrain {
       // A keep-alive response finishing from now on leaves its connection open this long at most.
       server.keepAliveTimeout = server.keepAliveTimeout > 0 ? Math.min(server.keepAliveTimeout, DRAIN_IDLE_GRACE_MS) : DRAIN_IDLE_GRACE_MS;
       if (server.listening) net.Server.prototype.close.call(server);
+      // From now on, a socket timeout is ours to judge (node would destroy the socket).
+      server.on('timeout', (socket: TrackedSocket) => this.onTimeout(server, socket));
     }
     for (const socket of this.sockets) {
       const res = socket[kResponse];
       if (res !== undefined && !res.writableFinished) {
-        // In flight: if its headers are not out yet, it is the one that says "Connection: close".
+        // In flight: if its headers are not out yet, it is the one that says "Connection: close";
+        // if they said keep-alive, node arms keepAliveTimeout (now the grace) once it ends.
         if (!res.headersSent) res.shouldKeepAlive = false;
       } else {
         this.armGrace(socket);
@@ -96,13 +100,21 @@ export class ConnectionDrain {
     }
   };
 
-  /**
-   * An idle connection is closed by node's http server if it stays silent (no byte received)
-   * for the grace period: node destroys a socket whose timeout fires with no request pending.
-   */
+  /** An idle connection gets DRAIN_IDLE_GRACE_MS of silence (any byte received restarts it). */
   private armGrace(socket: TrackedSocket): void {
     socket[kGraceArmed] = true;
     socket.setTimeout(DRAIN_IDLE_GRACE_MS);
+  }
+
+  /** A socket timed out while draining: close it unless a request is arriving or handled. */
+  private onTimeout(server: http.Server, socket: TrackedSocket): void {
+    const res = socket[kResponse];
+    if (res !== undefined && !res.writableFinished) {
+      // A response in flight timed out: node's default (destroy) unless the response handles it.
+      if (res.listenerCount('timeout') === 0) socket.destroy();
+      return;
+    }
+    if (!hasPartialRequest(server, socket)) socket.destroy();
   }
 
   private checkDrained(): void {
@@ -112,4 +124,20 @@ export class ConnectionDrain {
       done();
     }
   }
+}
+
+const kConnections = Symbol.for('ngts.none');
+
+/**
+ * True if the client has sent part of a request (node's parser is inside a message). node keeps
+ * that state in the server's connections list (what closeIdleConnections() reads): a parser is
+ * "idle" between messages — but also, until its first byte, "active" — so bytes must have come.
+ * Without that (private) list, every silent connection counts as idle.
+ */
+function hasPartialRequest(server: http.Server, socket: net.Socket): boolean {
+  if (socket.bytesRead === 0) return false;
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections') ?? kConnections;
+  const list = (server as unknown as Record<symbol, { idle(): { socket?: net.Socket }[] } | undefined>)[key];
+  if (typeof list?.idle !== 'function') return false;
+  return !list.idle().some((parser) => parser.socket === socket);
 }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { Ngts, freePort, get } from '../helpers/ngts.js';
+import { once } from 'node:events';
+import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
 
 // Far more than loopback socket buffers hold: the response stays in flight while the reader waits.
 const BIG = 32 * 1024 * 1024;
@@ -105,7 +106,10 @@ test('QUIT: the next request on a kept-alive connection is answered, with Connec
   const socket = net.connect(port, '127.0.0.1');
   let text = '';
   socket.setEncoding('utf8').on('data', (d: string) => { text += d; });
-  const ended = new Promise<void>((resolve) => socket.on('end', () => resolve()));
+  const ended = new Promise<string>((resolve) => {
+    socket.on('end', () => resolve('end'));
+    socket.on('error', (e) => resolve(e.message));
+  });
   socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   await new Promise<void>((resolve) => {
     const check = (): void => { if (text.endsWith('hi')) { socket.off('data', check); resolve(); } };
@@ -117,7 +121,7 @@ test('QUIT: the next request on a kept-alive connection is answered, with Connec
   // the client's next request is served — nginx would have closed the connection already.
   text = '';
   socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  await ended;
+  assert.equal(await ended, 'end');
   assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(text, /\r\nConnection: close\r\n/i);
   assert.ok(text.endsWith('hi'));
@@ -145,4 +149,46 @@ test('reload: a slow response in flight on an old worker finishes; that worker e
   assert.equal(await download.done, 'end');
   assert.equal(download.received(), BIG);
   await ngts.waitForLog(`worker process ${old} exited with code 0`);
+});
+
+test('QUIT: a connection with half a request received is not idle: the request is served', async (t) => {
+  const port = await freePort();
+  const ngts = await Ngts.start({ conf: conf(port), files: { 'html/index.html': 'hi' } });
+  t.after(() => ngts.cleanup());
+  const [worker] = ngts.workerPids();
+  const errors: string[] = [];
+  const collect = (socket: net.Socket, name: string): { text: () => string; ended: Promise<void> } => {
+    let text = '';
+    socket.setEncoding('utf8').on('data', (d: string) => { text += d; });
+    return {
+      text: () => text,
+      ended: new Promise((resolve) => {
+        socket.on('end', resolve);
+        socket.on('error', (e) => { errors.push(`${name}: ${e.message}`); resolve(); });
+      }),
+    };
+  };
+  // Connected first, so that its grace expires no later than the idle one's.
+  const partial = net.connect(port, '127.0.0.1');
+  const partialIn = collect(partial, 'partial');
+  partial.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  const idle = net.connect(port, '127.0.0.1');
+  const idleIn = collect(idle, 'idle');
+  await Promise.all([once(partial, 'connect'), once(idle, 'connect')]);
+  assert.deepEqual(errors, []);
+
+  ngts.signal('SIGQUIT');
+  await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
+  // The silent connection is closed once its grace is over...
+  await idleIn.ended;
+  assert.deepEqual(errors, []);
+  assert.equal(idleIn.text(), '');
+  // ...the one with a request under way is still open, and its request is answered.
+  assert.equal(partial.readyState, 'open');
+  partial.write('\r\n');
+  await partialIn.ended;
+  assert.deepEqual(errors, []);
+  assert.match(partialIn.text(), /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(partialIn.text(), /\r\nConnection: close\r\n/i);
+  assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
 });
