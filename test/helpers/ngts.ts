@@ -47,15 +47,24 @@ process.on('exit', () => {
   }
 });
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A TCP port free on 127.0.0.1 a moment ago, chosen below the kernel's ephemeral range
+ * (ip_local_port_range starts at 32768): a port from listen(0) is an ephemeral one, which the
+ * kernel may hand to another process's client connection or listen(0) before ngts binds it —
+ * a real risk while other tests churn thousands of connections.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canListen(port)) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 
@@ -247,7 +256,9 @@ export class Ngts {
    */
   async reload(conf?: string): Promise<void> {
     const mark = this.logMark(this.harnessLog);
-    const previous = this.workerPids();
+    // Workers of an older generation may still be finishing their requests: not theirs to wait for.
+    const before = this.logText(this.harnessLog);
+    const previous = this.workerPids().filter((pid) => !before.includes(`${pid}#0: gracefully shutting down`));
     if (conf !== undefined) this.writeFile('conf/nginx.conf', conf);
     this.signal('SIGHUP');
     await waitFor(() => {
