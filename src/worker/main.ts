@@ -16,6 +16,8 @@ let state: State = 'waiting';
 let errorLog: ErrorLog | undefined;
 let runtime: HttpRuntime | undefined;
 let shutdownTimer: NodeJS.Timeout | undefined;
+/** worker_shutdown_timeout of this worker's configuration (ms), if set. */
+let currentShutdownTimeout: number | undefined;
 const drain = new ConnectionDrain();
 
 function send(message: FromWorker, then?: () => void): void {
@@ -109,8 +111,6 @@ function reopen(): void {
     errorLog.log('alert', `reopening logs failed (${errnoText(e as NodeJS.ErrnoException)})`);
   }
 }
-
-let currentShutdownTimeout: number | undefined;
 
 process.on('message', (message: ToWorker, handle: unknown) => {
   switch (message.type) {
