@@ -34,6 +34,7 @@ export const upstreamDirectives: DirectiveSpec[] = [
       }
       const peer: UpstreamPeerConf = {
         address: hp.port === undefined ? `${address}:80` : address,
+        server: address,
         host: hp.host === 'localhost' ? '127.0.0.1' : hp.host,
         port: hp.port ?? 80,
         weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
