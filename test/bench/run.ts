@@ -119,9 +119,9 @@ function prepareConfs(): { nginxConf: string; ngtsConf: string } {
   return { nginxConf, ngtsConf: nginxConf };
 }
 
-function serverSpec(name: ServerName, confs: { nginxConf: string; ngtsConf: string }, env?: NodeJS.ProcessEnv): ServerSpec {
+function serverSpec(name: ServerName, confs: { nginxConf: string; ngtsConf: string }): ServerSpec {
   const docroot = path.join(prefix, 'docroot');
-  const base = { label: name, cpu: SERVER_CPU, ports: [ports.front], env };
+  const base = { label: name, cpu: SERVER_CPU, ports: [ports.front] };
   const daemonOff = ['-g', 'daemon off;'];
   switch (name) {
     case 'nginx': return { ...base, command: NGINX!, args: ['-p', prefix, '-c', confs.nginxConf, ...daemonOff] };
@@ -376,15 +376,20 @@ async function runProfile(): Promise<void> {
   backend = await startBackend();
   const keep = path.join(REPO_ROOT, 'dist', 'bench-profiles');
   fs.mkdirSync(keep, { recursive: true });
-  for (const id of ['static-1k', 'proxy-1k']) {
+  for (const id of ['static-1k', 'proxy-1k'].filter((i) => !onlyScenarios || onlyScenarios.includes(i))) {
     const sc = SCENARIOS.find((s) => s.id === id)!;
     const dir = path.join(prefix, 'prof', id);
     fs.mkdirSync(dir, { recursive: true });
-    const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim() };
+    // Writable by all: run as root, ngts (like nginx) runs its workers as an unprivileged user.
+    fs.chmodSync(dir, 0o777);
+    // Node 20 refuses --cpu-prof in NODE_OPTIONS; on the master's command line it reaches the
+    // workers too, as cluster forks them with the master's execArgv.
+    const base = serverSpec('ngts', confs);
     // SIGQUIT: a graceful quit lets the worker exit normally, which is when V8 writes the profile.
-    const spec = { ...serverSpec('ngts', confs, env), stopSignal: 'SIGQUIT' as const };
+    const spec = { ...base, args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...base.args], stopSignal: 'SIGQUIT' as const };
     const row = await withServer(spec, (s) => measureScenario(s, sc, 'ngts', RUN_SECONDS, 1));
     console.log(`\n### ngts ${sc.title}: ${fmtRps(row.rps)} req/s under the profiler${row.failed ? ` — FAILED: ${row.failed}` : ''}\n`);
+    if (row.failed) continue;
     const file = busiestProfile(dir);
     if (!file) {
       console.log('no .cpuprofile was written (did the worker exit normally?)');
