@@ -1,15 +1,25 @@
 // The worker's HTTP side: one node http.Server per distinct listen address, built from a Config
 // once per configuration generation. The worker (src/worker) opens and drains them.
 //
-// This first version selects the first server on each address and answers `return` and plain
-// files under `root`; the HTTP core (server selection, locations, static content) replaces the
-// request handling behind the same interface.
-import fs from 'node:fs';
+// Everything a request needs is compiled here, before the first request: server-name tables per
+// address, location trees, templates, log formats and log files (src/http/phases.ts runs them).
 import http from 'node:http';
-import path from 'node:path';
-import type { Config, ListenConf, ServerConf } from '../config/types.js';
+import type { Socket } from 'node:net';
+import type { Config, ListenConf, LogFormatConf, MergedLocConf } from '../config/types.js';
+import { COMBINED_FORMAT } from '../config/directives/log.js';
+import { AccessLogFile, type AccessLogTarget } from '../log/access-log.js';
 import type { ErrorLog } from '../log/error-log.js';
-import { NAME, NAME_VERSION } from '../version.js';
+import { compileLogFormat } from '../log/log-format.js';
+import './builtin-variables.js';
+import { answerClientError } from './client-error.js';
+import type { LevelCompiler } from './loc-runtime.js';
+import { HttpCore } from './phases.js';
+import type { ConnectionState } from './request.js';
+import { NgtsResponse } from './response.js';
+import { ServerNameTable } from './server-names.js';
+import type { Template } from './variables.js';
+import { namedGroups } from './variables.js';
+import { VirtualServer } from './virtual-server.js';
 
 export interface HttpRuntimeOptions {
   errorLog: ErrorLog;
@@ -31,47 +41,116 @@ export interface HttpRuntime {
   flush(): void;
 }
 
+const CONNECTION = Symbol('ngts.connection');
+type TrackedSocket = Socket & { [CONNECTION]?: ConnectionState };
+
+/** nginx numbers connections per worker ("*12" in the error log, $connection). */
+let connectionCounter = 0;
+
 export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): HttpRuntime {
-  const byAddress = new Map<string, { listen: ListenConf; servers: ServerConf[] }>();
-  for (const server of config.http?.servers ?? []) {
-    for (const listen of server.listens) {
+  const httpConf = config.http;
+  const logFiles = new Map<string, AccessLogFile>();
+  const compiler = levelCompiler(config, options.errorLog, logFiles);
+  const vservers = (httpConf?.servers ?? []).map((s) => new VirtualServer(s, compiler));
+
+  const byAddress = new Map<string, { listen: ListenConf; servers: VirtualServer[] }>();
+  for (const vs of vservers) {
+    for (const listen of vs.conf.listens) {
       const entry = byAddress.get(listen.key) ?? { listen, servers: [] };
-      entry.servers.push(server);
+      entry.servers.push(vs);
       byAddress.set(listen.key, entry);
     }
   }
+
+  const core = new HttpCore(options);
   const servers: ListeningServer[] = [];
-  for (const { listen, servers: vhosts } of byAddress.values()) {
-    const vhost = vhosts.find((v) => v.listens.some((l) => l.key === listen.key && l.defaultServer)) ?? vhosts[0];
-    const server = http.createServer((req, res) => handle(vhost, req, res, options));
+  for (const { listen, servers: list } of byAddress.values()) {
+    const defaultServer = list.find((v) => v.conf.listens.some((l) => l.key === listen.key && l.defaultServer)) ?? list[0];
+    const table = new ServerNameTable(list, defaultServer);
+    // Reading the header happens before the virtual server is known: nginx uses the default
+    // server's client_header_timeout and large_client_header_buffers, and so does ngts.
+    const conf = defaultServer.level.conf;
+    const server = http.createServer({
+      ServerResponse: NgtsResponse as unknown as typeof http.ServerResponse,
+      maxHeaderSize: conf.largeClientHeaderBuffers.number * conf.largeClientHeaderBuffers.size,
+      headersTimeout: conf.clientHeaderTimeout,
+      requestTimeout: 0,
+      // nginx's own check answers with its page and an error-log line (phases.ts).
+      requireHostHeader: false,
+      keepAliveTimeout: conf.keepaliveTimeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(conf.clientHeaderTimeout / 4))),
+    });
+    server.on('connection', (socket: TrackedSocket) => {
+      socket[CONNECTION] = newConnection(socket, listen);
+    });
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const socket = req.socket as TrackedSocket;
+      const conn = socket[CONNECTION] ??= newConnection(socket, listen);
+      core.handle(req, res as NgtsResponse, conn, table);
+    });
+    server.on('clientError', (err: Error, socket: TrackedSocket) => {
+      answerClientError(err, socket, defaultServer, socket[CONNECTION], options.errorLog);
+    });
     servers.push({ listen, server });
   }
-  return { servers, reopenLogs() {}, flush() {} };
+
+  return {
+    servers,
+    reopenLogs() {
+      for (const f of logFiles.values()) f.reopen();
+    },
+    flush() {
+      for (const f of logFiles.values()) f.flush();
+    },
+  };
 }
 
-function handle(vhost: ServerConf, req: http.IncomingMessage, res: http.ServerResponse, options: HttpRuntimeOptions): void {
-  res.setHeader('Server', vhost.loc.serverTokens ? NAME_VERSION : NAME);
-  if (options.isDraining()) res.shouldKeepAlive = false;
-  const ret = vhost.loc.return;
-  if (ret) {
-    res.statusCode = ret.code;
-    res.end(ret.text ?? '');
-    return;
+function newConnection(socket: Socket, listen: ListenConf): ConnectionState {
+  return {
+    id: ++connectionCounter,
+    requests: 0,
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    localAddress: socket.localAddress ?? listen.host,
+    localPort: socket.localPort ?? listen.port,
+  };
+}
+
+/** Compiles levels with shared log files (one per path) and formats (one per name). */
+function levelCompiler(config: Config, errorLog: ErrorLog, logFiles: Map<string, AccessLogFile>): LevelCompiler {
+  const captureNames = new Set<string>();
+  for (const s of config.http?.servers ?? []) {
+    for (const n of s.serverNames) if (n.startsWith('~')) namedGroups(n).forEach((g) => captureNames.add(g));
+    const walk = (locs: typeof s.locations): void => {
+      for (const l of locs) {
+        if (l.modifier === '~' || l.modifier === '~*') namedGroups(l.pattern).forEach((g) => captureNames.add(g));
+        walk(l.locations);
+      }
+    };
+    walk(s.locations);
   }
-  const uri = decodeURIComponent((req.url ?? '/').split('?')[0]);
-  if (uri.includes('..') || uri.includes('\0')) {
-    res.statusCode = 400;
-    res.end();
-    return;
-  }
-  let file = path.join(vhost.loc.root.path, uri);
-  if (file.endsWith('/')) file += vhost.loc.index[0];
-  fs.readFile(file, (err, data) => {
-    if (err) {
-      res.statusCode = 404;
-      res.end();
-      return;
+  const templates = { captureNames };
+  const formatConfs: Record<string, LogFormatConf> = { combined: COMBINED_FORMAT, ...(config.http?.logFormats ?? {}) };
+  const formats = new Map<string, Template>();
+  const format = (name: string): Template => {
+    let f = formats.get(name);
+    if (!f) {
+      f = compileLogFormat(formatConfs[name] ?? COMBINED_FORMAT, templates);
+      formats.set(name, f);
     }
-    res.end(data);
-  });
+    return f;
+  };
+  return {
+    templates,
+    accessLogs(conf: MergedLocConf): AccessLogTarget[] {
+      return conf.accessLogs.map((a) => {
+        let file = logFiles.get(a.path);
+        if (!file) {
+          file = new AccessLogFile(a.path, a.buffer ?? 0, a.flush, errorLog);
+          logFiles.set(a.path, file);
+        }
+        return { file, format: format(a.format) };
+      });
+    },
+  };
 }

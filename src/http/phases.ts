@@ -1,0 +1,416 @@
+// The request phases of nginx's http core, for one configuration generation:
+//   checks of the request line and headers → server selection → server rewrite (`return`)
+//   → find location (and client_max_body_size) → location rewrite (`return`) → try_files
+//   → content (a registered handler such as the proxy, else index/autoindex/static)
+//   → finalize (error_page, nginx's built-in pages, 444) → access log.
+// Internal redirects (index, try_files, error_page) re-enter at server rewrite; a named
+// location enters at location rewrite. Each request may change its URI 10 times (nginx's
+// NGX_HTTP_MAX_URI_CHANGES) before it fails with 500.
+import fs from 'node:fs';
+import type http from 'node:http';
+import type { Socket } from 'node:net';
+import { serveDirectory, type DirectoryContext, type DirectoryOutcome } from '../content/directory.js';
+import { serveFile, type StaticOutcome } from '../content/static.js';
+import type { ErrorLog } from '../log/error-log.js';
+import { httpDateNow } from '../log/clock.js';
+import { normalizeHost } from './host.js';
+import type { LocRuntime } from './loc-runtime.js';
+import { contentTypeFor } from './content-type.js';
+import type { NgtsResponse } from './response.js';
+import { HttpRequest, type ConnectionState } from './request.js';
+import type { ServerNameTable } from './server-names.js';
+import { isRedirect, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-response.js';
+import { parseRequestTarget, resolveInternalUri } from './uri.js';
+import { mapUriToPath } from './path-map.js';
+import { logRequest } from './request-log.js';
+
+/**
+ * A content handler of another module (the proxy): returns true when it takes the request (it
+ * then answers through r.res and may call core.finalize for errors).
+ */
+export type ContentHandler = (r: HttpRequest, core: HttpCore) => boolean;
+const contentHandlers: ContentHandler[] = [];
+
+export function registerContentHandler(handler: ContentHandler): void {
+  contentHandlers.push(handler);
+}
+
+export interface CoreOptions {
+  errorLog: ErrorLog;
+  isDraining(): boolean;
+}
+
+export class HttpCore {
+  constructor(private readonly options: CoreOptions) {}
+
+  handle(req: http.IncomingMessage, res: NgtsResponse, conn: ConnectionState, table: ServerNameTable): void {
+    const socket = req.socket as Socket;
+    conn.requests++;
+    const r = new HttpRequest(req, res, socket, conn);
+    res.ngts = r;
+    res.sendDate = false;
+    res.setHeader('Server', table.defaultServer.level.serverHeader);
+    res.setHeader('Date', httpDateNow());
+    res.once('close', onResponseClose);
+    if (this.options.isDraining()) res.shouldKeepAlive = false;
+    r.vhost = table.defaultServer;
+    r.level = table.defaultServer.level;
+
+    const buffers = table.defaultServer.level.conf.largeClientHeaderBuffers;
+    // nginx reads the request line into one large buffer: longer is "414 Request-URI Too Large".
+    if (r.requestLine.length + 2 > buffers.size) {
+      return this.reject(r, 414, 'info', 'client sent too long URI while reading client request line');
+    }
+    // HTTP/0.9 ("GET /" followed by an empty line, as node's parser reads it) is refused: ngts
+    // speaks HTTP/1.x only, where nginx would still answer 0.9 requests.
+    if (req.httpVersionMajor === 0) {
+      return this.reject(r, 400, 'info', 'client sent invalid version while reading client request line');
+    }
+    if (req.httpVersionMajor > 1) {
+      return this.reject(r, 505, 'info', 'client sent invalid version while reading client request line');
+    }
+    const target = parseRequestTarget(req.url ?? '');
+    if (target === undefined) {
+      return this.reject(r, 400, 'info', 'client sent invalid request while reading client request line');
+    }
+    r.uri = target.uri;
+    r.args = target.args;
+
+    // One pass over the raw headers for what node does not check: line sizes, Host count,
+    // Transfer-Encoding values.
+    const raw = req.rawHeaders;
+    let hostCount = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (name.length + raw[i + 1].length + 4 > buffers.size) {
+        return this.reject(r, REQUEST_HEADER_TOO_LARGE, 'info',
+          `client sent too long header line: "${(name + ': ' + raw[i + 1]).slice(0, 32)}..." while reading client request headers`);
+      }
+      if (name.length === 4 && name.toLowerCase() === 'host') hostCount++;
+    }
+    if (hostCount > 1) {
+      return this.reject(r, 400, 'info', 'client sent duplicate host header while reading client request headers');
+    }
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && te.toLowerCase() !== 'chunked') {
+      return this.reject(r, 501, 'info', `client sent unknown "Transfer-Encoding": "${te}" while reading client request headers`);
+    }
+    const hostHeader = target.host ?? req.headers.host;
+    if (hostHeader !== undefined) {
+      const host = normalizeHost(hostHeader);
+      if (host === undefined) {
+        return this.reject(r, 400, 'info', 'client sent invalid host header while reading client request headers');
+      }
+      r.host = host;
+    } else if (req.httpVersionMinor >= 1) {
+      return this.reject(r, 400, 'info', 'client sent HTTP/1.1 request without "Host" header while reading client request headers');
+    }
+    const match = table.select(r.host);
+    r.vhost = match.server;
+    r.level = match.server.level;
+    r.captures = match.captures;
+    this.serverRewrite(r);
+  }
+
+  /** A request refused while reading it: nginx answers and closes the connection. */
+  private reject(r: HttpRequest, status: number, level: 'info' | 'error', message: string): void {
+    this.logError(r, level, message);
+    r.res.shouldKeepAlive = false;
+    this.sendSpecial(r, status);
+  }
+
+  // Rewrite phase at server level (nginx's server_rewrite): a server-level `return`.
+  private serverRewrite(r: HttpRequest): void {
+    const level = r.vhost!.level;
+    if (level.returnAction) {
+      r.level = level;
+      return this.doReturn(r, level);
+    }
+    this.findLocation(r);
+  }
+
+  private findLocation(r: HttpRequest): void {
+    const vhost = r.vhost!;
+    const found = vhost.locations?.find(r.uri);
+    if (found) {
+      r.location = found.node;
+      r.level = found.node.level;
+      if (found.captures) r.captures = found.captures;
+    } else {
+      r.location = undefined;
+      r.level = vhost.level;
+    }
+    const max = r.level.conf.clientMaxBodySize;
+    const length = Number(r.req.headers['content-length'] ?? 0);
+    if (max > 0 && length > max) {
+      this.logError(r, 'error', `client intended to send too large body: ${length} bytes`);
+      r.res.shouldKeepAlive = false;
+      return this.finalize(r, 413);
+    }
+    this.locationRewrite(r);
+  }
+
+  // Rewrite phase of the location (`return`), then try_files, then content.
+  private locationRewrite(r: HttpRequest): void {
+    const level = r.level!;
+    if (level.returnAction && r.location) return this.doReturn(r, level);
+    if (level.tryFiles && r.location) return this.tryFiles(r, level, 0);
+    this.content(r);
+  }
+
+  /** ngx_http_rewrite_module's return. */
+  private doReturn(r: HttpRequest, level: LocRuntime): void {
+    const { code, text } = level.returnAction!;
+    if (code === 444) return this.finalize(r, 444);
+    if (isRedirect(code) || code === 305 || code === 306) {
+      if (text) r.res.setHeader('Location', this.absoluteLocation(r, headerSafe(text.evaluate(r))));
+      return this.finalize(r, code);
+    }
+    if (text === undefined) {
+      if (code >= 300 || code === 204) return this.finalize(r, code);
+      return this.sendText(r, code, '');
+    }
+    this.sendText(r, code, text.evaluate(r));
+  }
+
+  private sendText(r: HttpRequest, status: number, body: string): void {
+    const res = r.res;
+    res.statusCode = status;
+    res.setHeader('Content-Type', contentTypeFor(r.uri, r.level!.conf));
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(r.method === 'HEAD' ? undefined : body);
+  }
+
+  // ngx_http_try_files_handler: the first candidate that exists (a file, or a directory when
+  // written with "/") becomes $uri in this location; else the last argument decides.
+  private tryFiles(r: HttpRequest, level: LocRuntime, index: number): void {
+    const tf = level.tryFiles!;
+    if (index < tf.candidates.length) {
+      const candidate = tf.candidates[index];
+      const uri = candidate.path.evaluate(r);
+      const file = uri.startsWith('/') ? mapUriToPath(r, uri) : undefined;
+      if (file === undefined) return this.tryFiles(r, level, index + 1);
+      fs.stat(file, (err, st) => {
+        if (r.done) return;
+        if (err || st.isDirectory() !== candidate.directory) return this.tryFiles(r, level, index + 1);
+        r.uri = candidate.directory ? uri + '/' : uri;
+        this.content(r);
+      });
+      return;
+    }
+    const fb = tf.fallback;
+    if (fb.kind === 'code') return this.finalize(r, fb.code);
+    if (fb.kind === 'named') return this.namedRedirect(r, fb.name);
+    const [path, args] = splitArgs(fb.uri.evaluate(r));
+    this.internalRedirect(r, path, args);
+  }
+
+  /** ngx_http_internal_redirect: a new URI (and args), location search from the start. */
+  internalRedirect(r: HttpRequest, uri: string, args: string): void {
+    if (--r.uriChanges === 0) {
+      this.logError(r, 'error', `rewrite or internal redirection cycle while internally redirecting to "${uri}"`);
+      return this.finalize(r, 500);
+    }
+    const normalized = resolveInternalUri(uri);
+    if (normalized === undefined) return this.finalize(r, 400);
+    r.uri = normalized;
+    r.args = args;
+    this.serverRewrite(r);
+  }
+
+  /** ngx_http_named_location. */
+  namedRedirect(r: HttpRequest, name: string): void {
+    const node = r.vhost!.named.get(name);
+    if (!node) {
+      this.logError(r, 'error', `could not find named location "${name}"`);
+      return this.finalize(r, 500);
+    }
+    if (--r.uriChanges === 0) {
+      this.logError(r, 'error', `rewrite or internal redirection cycle while redirect to named location "${name}"`);
+      return this.finalize(r, 500);
+    }
+    r.location = node;
+    r.level = node.level;
+    this.locationRewrite(r);
+  }
+
+  private content(r: HttpRequest): void {
+    for (let i = 0; i < contentHandlers.length; i++) if (contentHandlers[i](r, this)) return;
+    const file = mapUriToPath(r, r.uri);
+    if (file === undefined) return this.finalize(r, 404);
+    r.filePath = file;
+    const uri = r.uri;
+    if (uri.charCodeAt(uri.length - 1) === 0x2f /* / */) {
+      // The index and autoindex modules decline other methods; the static module answers 405.
+      if (r.method !== 'GET' && r.method !== 'HEAD' && r.method !== 'POST') return this.finalize(r, 405);
+      serveDirectory(this.contentContext(r, file, uri), (outcome) => this.afterDirectory(r, outcome));
+      return;
+    }
+    serveFile(this.contentContext(r, file, uri), (outcome) => this.afterFile(r, outcome));
+  }
+
+  private contentContext(r: HttpRequest, filePath: string, uri: string): DirectoryContext {
+    return { req: r.req, res: r.res, filePath, loc: r.level!.conf, beforeHeaders, uri };
+  }
+
+  private afterFile(r: HttpRequest, outcome: StaticOutcome): void {
+    if (r.done) return;
+    switch (outcome) {
+      case 'served':
+        return;
+      case 'not_found':
+        if (r.level!.conf.logNotFound) {
+          this.logError(r, 'error', `open() "${r.filePath}" failed (2: No such file or directory)`);
+        }
+        return this.finalize(r, 404);
+      case 'forbidden':
+        this.logError(r, 'error', `open() "${r.filePath}" failed (13: Permission denied)`);
+        return this.finalize(r, 403);
+      case 'method_not_allowed':
+        return this.finalize(r, 405);
+      case 'directory':
+        r.res.setHeader('Location', this.absoluteLocation(r, headerSafe(r.uri + '/' + (r.args ? '?' + r.args : ''))));
+        return this.finalize(r, 301);
+    }
+  }
+
+  private afterDirectory(r: HttpRequest, outcome: DirectoryOutcome): void {
+    if (r.done) return;
+    switch (outcome.kind) {
+      case 'served':
+        return;
+      case 'redirect':
+        return this.internalRedirect(r, outcome.uri, r.args);
+      case 'forbidden':
+        this.logError(r, 'error', `directory index of "${r.filePath}" is forbidden`);
+        return this.finalize(r, 403);
+      case 'not_found':
+        if (r.level!.conf.logNotFound) {
+          this.logError(r, 'error', `"${r.filePath}${r.level!.conf.index[0] ?? ''}" is not found (2: No such file or directory)`);
+        }
+        return this.finalize(r, 404);
+    }
+  }
+
+  /**
+   * ngx_http_finalize_request with a status: 444 closes the connection; otherwise the level's
+   * error_page for the status (once per request), else nginx's built-in page.
+   */
+  finalize(r: HttpRequest, status: number): void {
+    if (r.done) return;
+    if (status === 444) {
+      r.status = 444;
+      r.socket.destroy();
+      return;
+    }
+    if (r.res.headersSent) {
+      r.socket.destroy();
+      return;
+    }
+    const level = r.level;
+    if (status >= 300 && !r.errorPage && level && r.uriChanges > 0) {
+      const page = level.errorPages.get(status);
+      if (page) return this.sendErrorPage(r, status, page.overwrite, page.uri.evaluate(r));
+    }
+    this.sendSpecial(r, status);
+  }
+
+  // ngx_http_send_error_page.
+  private sendErrorPage(r: HttpRequest, status: number, overwrite: number | 'response' | undefined, uri: string): void {
+    r.errorPage = true;
+    r.errStatus = overwrite === undefined ? status : overwrite === 'response' ? 0 : overwrite;
+    if (uri.startsWith('@')) return this.namedRedirect(r, uri);
+    if (uri.startsWith('/')) {
+      // The page is fetched with GET (HEAD stays HEAD), whatever the original method.
+      if (r.method !== 'HEAD') r.req.method = 'GET';
+      const [path, args] = splitArgs(uri);
+      return this.internalRedirect(r, path, args);
+    }
+    const code = typeof overwrite === 'number' && isRedirect(overwrite) ? overwrite : 302;
+    r.errStatus = 0;
+    r.res.setHeader('Location', headerSafe(uri));
+    this.sendSpecial(r, code);
+  }
+
+  /** nginx's built-in response for a status (ngx_http_special_response_handler). */
+  private sendSpecial(r: HttpRequest, status: number): void {
+    const res = r.res;
+    if (r.done || res.headersSent) return;
+    r.status = status;
+    const wire = status === REQUEST_HEADER_TOO_LARGE ? 400 : status;
+    res.statusCode = wire;
+    const level = r.level ?? r.vhost?.level;
+    const body = wire === 204 || wire === 304 ? undefined : specialPage(status, level?.conf.serverTokens ?? true);
+    if (body) {
+      res.setHeader('Content-Type', 'text/html');
+      res.setHeader('Content-Length', body.length);
+    } else if (wire !== 204 && wire !== 304) {
+      res.setHeader('Content-Length', 0);
+    }
+    if (status === REQUEST_HEADER_TOO_LARGE) res.statusMessage = 'Bad Request';
+    res.end(r.method === 'HEAD' ? undefined : body);
+  }
+
+  /**
+   * A Location starting with "/" made absolute as nginx's header filter does (absolute_redirect):
+   * the Host of the request (or the local address), and the port unless it is 80.
+   */
+  absoluteLocation(r: HttpRequest, location: string): string {
+    const conf = r.level?.conf;
+    if (!location.startsWith('/') || !conf || !conf.absoluteRedirect) return location;
+    let host: string;
+    if (conf.serverNameInRedirect) host = r.serverName;
+    else if (r.host !== '') host = r.host;
+    else {
+      const a = r.conn.localAddress;
+      host = a.includes(':') ? `[${a}]` : a;
+    }
+    const port = r.conn.localPort;
+    const portText = conf.portInRedirect && port !== 80 ? ':' + port : '';
+    return `http://${host}${portText}${location}`;
+  }
+
+  /** An error-log line with nginx's request context. */
+  logError(r: HttpRequest, level: 'error' | 'info' | 'warn', message: string): void {
+    const log = this.options.errorLog;
+    if (!log.enabled(level)) return;
+    let line = `*${r.conn.id} ${message}, client: ${r.conn.remoteAddress}, server: ${r.serverName}, request: "${r.requestLine}"`;
+    const host = r.req.headers.host;
+    if (host !== undefined) line += `, host: "${host}"`;
+    const referrer = r.req.headers.referer;
+    if (referrer !== undefined) line += `, referrer: "${referrer}"`;
+    log.log(level, line);
+  }
+}
+
+/** The static module's beforeHeaders hook: NgtsResponse applies the headers at writeHead anyway. */
+function beforeHeaders(res: http.ServerResponse, status: number): void {
+  (res as NgtsResponse).applyNgtsHeaders?.(status);
+}
+
+function onResponseClose(this: NgtsResponse): void {
+  const r = this.ngts;
+  if (!r || r.done) return;
+  r.done = true;
+  if (r.status === 0) r.status = this.headersSent ? this.statusCode : 499;
+  logRequest(r);
+  const level = r.level;
+  // node re-arms the socket with the listener's keepAliveTimeout; the location's value wins.
+  if (level && !r.socket.destroyed && this.shouldKeepAlive) r.socket.setTimeout(level.conf.keepaliveTimeout);
+}
+
+function splitArgs(uri: string): [string, string] {
+  const q = uri.indexOf('?');
+  return q < 0 ? [uri, ''] : [uri.slice(0, q), uri.slice(q + 1)];
+}
+
+/** Header values must not carry control characters (a decoded "%0d%0a" in a URI): escape them. */
+function headerSafe(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00-\x1f\x7f-\uffff]/.test(value)) return value;
+  let out = '';
+  for (const b of Buffer.from(value, 'utf8')) {
+    out += b < 0x20 || b === 0x7f ? '%' + b.toString(16).toUpperCase().padStart(2, '0') : String.fromCharCode(b);
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+// The response class given to node's http.Server. Every response — static files, the core's own
+// pages, proxied ones — passes through writeHead, so this is the one place where nginx's
+// header-time rules apply: the status an error_page forces, nginx's reason phrases, Server,
+// add_header and expires (only on nginx's "safe" statuses unless `always`), keep-alive limits
+// and send_timeout. (nginx does the same in its header filters.)
+import http from 'node:http';
+import { httpDate } from '../log/clock.js';
+import type { HttpRequest } from './request.js';
+import { closesConnection, isSafeStatus, reasonPhrase } from './special-response.js';
+
+type Headers = http.OutgoingHttpHeaders | http.OutgoingHttpHeader[];
+
+// "Thu, 31 Dec 2037 23:55:55 GMT" and 10 years, as nginx's `expires max` writes them.
+const EXPIRES_MAX = 'Thu, 31 Dec 2037 23:55:55 GMT';
+const EXPIRES_EPOCH = 'Thu, 01 Jan 1970 00:00:01 GMT';
+
+export class NgtsResponse extends http.ServerResponse {
+  /** The request this response answers; set by the core before anything is written. */
+  ngts: HttpRequest | undefined = undefined;
+  private ngtsHeadersApplied = false;
+
+  override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
+    const r = this.ngts;
+    if (r === undefined || this.headersSent) return super.writeHead(statusCode, reason as string, headers as Headers);
+    const status = r.errStatus || statusCode;
+    r.status = status;
+    this.applyNgtsHeaders(status);
+    const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
+    return super.writeHead(status, text, (typeof reason === 'string' ? headers : reason) as Headers);
+  }
+
+  /** The static module's beforeHeaders hook lands here too; applying twice is harmless. */
+  applyNgtsHeaders(status: number): void {
+    const r = this.ngts;
+    if (r === undefined || this.ngtsHeadersApplied) return;
+    this.ngtsHeadersApplied = true;
+    const level = r.level ?? r.vhost?.level;
+    if (!level) return;
+    this.setHeader('Server', level.serverHeader);
+    const safe = isSafeStatus(status);
+    if (safe && level.expires.kind !== 'off') this.setExpires(level.expires);
+    const list = level.addHeaders;
+    for (let i = 0; i < list.length; i++) {
+      const h = list[i];
+      if (!safe && !h.always) continue;
+      const value = h.value.evaluate(r);
+      if (value !== '') this.appendHeader(h.name, value);
+    }
+    const conf = level.conf;
+    if (r.conn.requests >= conf.keepaliveRequests || conf.keepaliveTimeout === 0 || closesConnection(status)) {
+      this.shouldKeepAlive = false;
+    }
+    // node adds "Keep-Alive: timeout=N" on its own; nginx only with keepalive_timeout's 2nd value.
+    (this as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = conf.keepaliveHeaderTimeout ?? 0;
+    r.socket.setTimeout(conf.sendTimeout);
+  }
+
+  // ngx_http_set_expires: Expires and Cache-Control, from the access time or Last-Modified.
+  private setExpires(e: NonNullable<HttpRequest['level']>['expires']): void {
+    if (e.kind === 'max') {
+      this.setHeader('Expires', EXPIRES_MAX);
+      this.setHeader('Cache-Control', 'max-age=315360000');
+      return;
+    }
+    if (e.kind === 'epoch') {
+      this.setHeader('Expires', EXPIRES_EPOCH);
+      this.setHeader('Cache-Control', 'no-cache');
+      return;
+    }
+    if (e.kind === 'off') return;
+    const now = Math.floor(Date.now() / 1000);
+    let expiresAt: number;
+    let maxAge: number;
+    if (e.kind === 'daily') {
+      expiresAt = nextTimeOfDay(now, e.seconds);
+      maxAge = expiresAt - now;
+    } else {
+      const lm = e.kind === 'modified' ? Date.parse(String(this.getHeader('Last-Modified') ?? '')) : NaN;
+      if (Number.isNaN(lm)) {
+        maxAge = e.seconds;
+        expiresAt = now + e.seconds;
+      } else {
+        expiresAt = Math.floor(lm / 1000) + e.seconds;
+        maxAge = expiresAt - now;
+      }
+    }
+    this.setHeader('Expires', httpDate(expiresAt * 1000));
+    const negative = (e.kind !== 'daily' && e.seconds < 0) || maxAge < 0;
+    this.setHeader('Cache-Control', negative ? 'no-cache' : `max-age=${maxAge}`);
+  }
+}
+
+/** ngx_next_time: the next moment (local time) at `secondsOfDay` after `now`. */
+function nextTimeOfDay(now: number, secondsOfDay: number): number {
+  const d = new Date(now * 1000);
+  d.setHours(0, 0, 0, 0);
+  let t = Math.floor(d.getTime() / 1000) + secondsOfDay;
+  if (t <= now) {
+    d.setDate(d.getDate() + 1);
+    t = Math.floor(d.getTime() / 1000) + secondsOfDay;
+  }
+  return t;
+}
