@@ -322,7 +322,10 @@ export class HttpCore {
     if (uri.startsWith('@')) return this.namedRedirect(r, uri);
     if (uri.startsWith('/')) {
       // The page is fetched with GET (HEAD stays HEAD), whatever the original method.
-      if (r.method !== 'HEAD') r.req.method = 'GET';
+      if (r.method !== 'HEAD') {
+        r.method = 'GET';
+        r.req.method = 'GET';
+      }
       const [path, args] = splitArgs(uri);
       return this.internalRedirect(r, path, args);
     }

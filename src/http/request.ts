@@ -20,7 +20,8 @@ export interface ConnectionState {
 
 export class HttpRequest {
   readonly startMs: number;
-  readonly method: string;
+  /** $request_method; an error_page redirect turns it into GET. */
+  method: string;
   /** The request line as received: "GET /a?b HTTP/1.1" ($request). */
   readonly requestLine: string;
   /** The normalized, decoded path ($uri); changes on internal redirects and try_files. */
