@@ -109,6 +109,19 @@ export class HttpCore {
     r.vhost = match.server;
     r.level = match.server.level;
     r.captures = match.captures;
+    // nginx discards (or reads) a body before answering, so a malformed body that has already
+    // arrived makes the answer a 400. node parses the bytes it has right after this handler
+    // returns: one turn of the event loop lets a parse error surface (client-error.ts) first.
+    if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0') {
+      setImmediate(startAfterBodyCheck, this, r);
+      return;
+    }
+    this.serverRewrite(r);
+  }
+
+  /** Runs the phases unless the connection was already answered and closed. */
+  resume(r: HttpRequest): void {
+    if (r.done || r.socket.destroyed || !r.socket.writable) return;
     this.serverRewrite(r);
   }
 
@@ -249,8 +262,15 @@ export class HttpCore {
     serveFile(this.contentContext(r, file, uri), (outcome) => this.afterFile(r, outcome));
   }
 
+  // The static module's context. `method` (r->method after an error_page) and
+  // `sendSpecialResponse` (412/416 through error_page) are optional members of that interface.
   private contentContext(r: HttpRequest, filePath: string, uri: string): DirectoryContext {
-    return { req: r.req, res: r.res, filePath, loc: r.level!.conf, beforeHeaders, uri };
+    const ctx = {
+      req: r.req, res: r.res, filePath, loc: r.level!.conf, beforeHeaders, uri,
+      method: r.method,
+      sendSpecialResponse: (status: number) => this.finalize(r, status),
+    };
+    return ctx;
   }
 
   private afterFile(r: HttpRequest, outcome: StaticOutcome): void {
@@ -271,6 +291,8 @@ export class HttpCore {
       case 'directory':
         r.res.setHeader('Location', this.absoluteLocation(r, headerSafe(r.uri + '/' + (r.args ? '?' + r.args : ''))));
         return this.finalize(r, 301);
+      default:
+        return this.unexpectedOutcome(r, outcome);
     }
   }
 
@@ -289,7 +311,14 @@ export class HttpCore {
           this.logError(r, 'error', `"${r.filePath}${r.level!.conf.index[0] ?? ''}" is not found (2: No such file or directory)`);
         }
         return this.finalize(r, 404);
+      default:
+        return this.unexpectedOutcome(r, (outcome as { kind: string }).kind);
     }
+  }
+
+  /** Outcomes beyond the ones above: 'method_not_allowed' → 405, anything else ('internal_error') → 500. */
+  private unexpectedOutcome(r: HttpRequest, outcome: string): void {
+    this.finalize(r, outcome === 'method_not_allowed' ? 405 : 500);
   }
 
   /**
@@ -400,6 +429,10 @@ function onResponseClose(this: NgtsResponse): void {
   const level = r.level;
   // node re-arms the socket with the listener's keepAliveTimeout; the location's value wins.
   if (level && !r.socket.destroyed && this.shouldKeepAlive) r.socket.setTimeout(level.conf.keepaliveTimeout);
+}
+
+function startAfterBodyCheck(core: HttpCore, r: HttpRequest): void {
+  core.resume(r);
 }
 
 function splitArgs(uri: string): [string, string] {
