@@ -103,7 +103,7 @@ const table: Record<string, (r: HttpRequest) => string> = {
   request_length: (r) => String(requestLength(r)),
   request_time: (r) => seconds(Date.now() - r.startMs),
   connection: (r) => String(r.conn.id),
-  connection_requests: (r) => String(r.conn.requests),
+  connection_requests: (r) => String(r.connectionRequests),
   pid: () => pid,
   content_length: (r) => r.req.headers['content-length'] ?? '',
   content_type: (r) => r.req.headers['content-type'] ?? '',

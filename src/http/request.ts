@@ -50,6 +50,8 @@ export class HttpRequest {
   readonly bytesWrittenAtStart: number;
   /** Bytes of request body read or discarded so far, for $request_length. */
   bodyBytes = 0;
+  /** This request's number on its connection ($connection_requests). */
+  readonly connectionRequests: number;
   /** True once the response is complete or the connection was closed for it. */
   done = false;
 
@@ -63,6 +65,7 @@ export class HttpRequest {
     this.method = req.method ?? 'GET';
     this.requestLine = `${this.method} ${req.url ?? ''} HTTP/${req.httpVersion}`;
     this.bytesWrittenAtStart = socket.bytesWritten;
+    this.connectionRequests = conn.requests;
   }
 
   /** $document_root: the root (or alias) in force, with its variables evaluated. */

@@ -47,7 +47,7 @@ export class NgtsResponse extends http.ServerResponse {
       if (value !== '') this.appendHeader(h.name, value);
     }
     const conf = level.conf;
-    if (r.conn.requests >= conf.keepaliveRequests || conf.keepaliveTimeout === 0 || closesConnection(status)) {
+    if (r.connectionRequests >= conf.keepaliveRequests || conf.keepaliveTimeout === 0 || closesConnection(status)) {
       this.shouldKeepAlive = false;
     }
     // node adds "Keep-Alive: timeout=N" on its own; nginx only with keepalive_timeout's 2nd value.

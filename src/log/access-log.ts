@@ -29,8 +29,7 @@ export class AccessLogFile {
 
   private open(): void {
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      this.fd = fs.openSync(this.file, 'a');
+      this.fd = openAppend(this.file);
       this.failedReported = false;
     } catch (e) {
       this.fd = -1;
@@ -94,6 +93,22 @@ export class AccessLogFile {
     if (this.failedReported) return;
     this.failedReported = true;
     this.errorLog.log('alert', `${call} to "${this.file}" failed (${strerror(e as NodeJS.ErrnoException)})`);
+  }
+}
+
+// A missing "logs" directory under the prefix is created (one level, never a recursive mkdir:
+// node's recursive mkdir can spin forever on /proc-like file systems).
+function openAppend(file: string): number {
+  try {
+    return fs.openSync(file, 'a');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    try {
+      fs.mkdirSync(path.dirname(file));
+    } catch {
+      throw e;
+    }
+    return fs.openSync(file, 'a');
   }
 }
 

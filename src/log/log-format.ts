@@ -14,8 +14,8 @@ export function escapeDefault(value: string): string {
   for (const ch of value) {
     const c = ch.codePointAt(0)!;
     if (c === 0x22 || c === 0x5c || c < 0x20 || c > 0x7e) {
-      // Characters above 0xff come from decoded UTF-8 ($uri): escape their bytes as nginx does.
-      const bytes = c > 0xff ? Buffer.from(ch, 'utf8') : [c];
+      // Non-ASCII characters ($uri is decoded UTF-8) are escaped byte by byte, as nginx does.
+      const bytes = c > 0x7f ? Buffer.from(ch, 'utf8') : [c];
       for (const b of bytes) out += '\\x' + b.toString(16).toUpperCase().padStart(2, '0');
     } else {
       out += ch;
