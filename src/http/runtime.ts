@@ -5,7 +5,7 @@
 // address, location trees, templates, log formats and log files (src/http/phases.ts runs them).
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import type { Config, ListenConf, LogFormatConf, MergedLocConf } from '../config/types.js';
+import type { AccessLogConf, Config, ListenConf, LogFormatConf, MergedLocConf } from '../config/types.js';
 import { COMBINED_FORMAT } from '../config/directives/log.js';
 import { AccessLogFile, type AccessLogTarget } from '../log/access-log.js';
 import type { ErrorLog } from '../log/error-log.js';
@@ -50,7 +50,14 @@ let connectionCounter = 0;
 export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): HttpRuntime {
   const httpConf = config.http;
   const logFiles = new Map<string, AccessLogFile>();
-  const compiler = levelCompiler(config, options.errorLog, logFiles);
+  const compiler = levelCompiler(config, (a) => {
+    let file = logFiles.get(a.path);
+    if (!file) {
+      file = new AccessLogFile(a.path, a.buffer ?? 0, a.flush, options.errorLog);
+      logFiles.set(a.path, file);
+    }
+    return file;
+  });
   const vservers = (httpConf?.servers ?? []).map((s) => new VirtualServer(s, compiler));
 
   const byAddress = new Map<string, { listen: ListenConf; servers: VirtualServer[] }>();
@@ -116,8 +123,11 @@ function newConnection(socket: Socket, listen: ListenConf): ConnectionState {
   };
 }
 
-/** Compiles levels with shared log files (one per path) and formats (one per name). */
-function levelCompiler(config: Config, errorLog: ErrorLog, logFiles: Map<string, AccessLogFile>): LevelCompiler {
+/**
+ * Compiles levels with shared log files (one per path, from `openLog`; undefined: compile the
+ * formats only, for checking) and formats (one per name).
+ */
+export function levelCompiler(config: Config, openLog: ((conf: AccessLogConf) => AccessLogFile) | undefined): LevelCompiler {
   const captureNames = new Set<string>();
   for (const s of config.http?.servers ?? []) {
     for (const n of s.serverNames) if (n.startsWith('~')) namedGroups(n).forEach((g) => captureNames.add(g));
@@ -143,14 +153,12 @@ function levelCompiler(config: Config, errorLog: ErrorLog, logFiles: Map<string,
   return {
     templates,
     accessLogs(conf: MergedLocConf): AccessLogTarget[] {
-      return conf.accessLogs.map((a) => {
-        let file = logFiles.get(a.path);
-        if (!file) {
-          file = new AccessLogFile(a.path, a.buffer ?? 0, a.flush, errorLog);
-          logFiles.set(a.path, file);
-        }
-        return { file, format: format(a.format) };
-      });
+      const targets: AccessLogTarget[] = [];
+      for (const a of conf.accessLogs) {
+        const compiled = format(a.format);
+        if (openLog) targets.push({ file: openLog(a), format: compiled });
+      }
+      return targets;
     },
   };
 }
