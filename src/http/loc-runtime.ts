@@ -59,10 +59,14 @@ export class LocRuntime {
   /** The location's name for messages ("/images/", "@fallback"); '' at server level. */
   readonly name: string;
 
-  constructor(readonly conf: MergedLocConf, location: LocationConf | undefined, c: LevelCompiler) {
+  constructor(readonly conf: MergedLocConf, location: LocationConf | undefined, c: LevelCompiler, parent?: LocRuntime) {
     const t = (s: string) => compileTemplate(s, c.templates);
     this.name = location?.pattern ?? '';
-    this.path = mapping(conf, location, t);
+    // A nested location without its own root/alias maps paths as its parent does (nginx keeps
+    // the alias's prefix length from the location that set it).
+    // (Compared by value: the Config reaches workers through JSON, so objects are not shared.)
+    const inherited = parent !== undefined && parent.conf.root.path === conf.root.path && parent.conf.root.alias === conf.root.alias;
+    this.path = inherited ? parent.path : mapping(conf, location, t);
     this.returnAction = conf.return ? compileReturn(conf.return, t) : undefined;
     this.tryFiles = conf.tryFiles ? compileTryFiles(conf.tryFiles, t) : undefined;
     const pages = new Map<number, CompiledErrorPage>();
@@ -81,7 +85,6 @@ export class LocRuntime {
 
 function mapping(conf: MergedLocConf, location: LocationConf | undefined, t: (s: string) => Template): PathMapping {
   const root = conf.root;
-  // An alias set in this very location (not inherited through a nested one) uses its prefix.
   if (root.alias && location) {
     if (location.modifier === '~' || location.modifier === '~*') return { kind: 'regex-alias', alias: t(root.path) };
     return { kind: 'alias', alias: t(root.path), prefixLength: location.pattern.length };

@@ -101,19 +101,21 @@ export class LocationLevel {
 /** Builds the tree of a server's locations; `compile` makes each location's runtime settings. */
 export function buildLocations(
   confs: readonly LocationConf[],
-  compile: (conf: LocationConf) => LocRuntime,
+  compile: (conf: LocationConf, parent: LocRuntime | undefined) => LocRuntime,
   named: Map<string, LocationNode>,
+  parent?: LocRuntime,
 ): LocationLevel | undefined {
   if (confs.length === 0) return undefined;
   const nodes: LocationNode[] = confs.map((conf) => {
     const regex = conf.modifier === '~' || conf.modifier === '~*'
       ? new RegExp(pcreToJs(conf.pattern), conf.modifier === '~*' ? 'i' : '')
       : undefined;
+    const level = compile(conf, parent);
     const node: LocationNode = {
       conf,
       regex,
-      level: compile(conf),
-      children: buildLocations(conf.locations, compile, named),
+      level,
+      children: buildLocations(conf.locations, compile, named, level),
     };
     if (conf.modifier === '@') named.set(conf.pattern, node);
     return node;

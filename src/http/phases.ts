@@ -113,6 +113,8 @@ export class HttpCore {
     // arrived makes the answer a 400. node parses the bytes it has right after this handler
     // returns: one turn of the event loop lets a parse error surface (client-error.ts) first.
     if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0') {
+      // Until the response starts (send_timeout), reading the body may idle this long.
+      socket.setTimeout(r.level.conf.clientBodyTimeout);
       setImmediate(startAfterBodyCheck, this, r);
       return;
     }

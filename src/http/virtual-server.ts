@@ -13,7 +13,7 @@ export class VirtualServer {
 
   constructor(readonly conf: ServerConf, compiler: LevelCompiler) {
     this.level = new LocRuntime(conf.loc, undefined, compiler);
-    this.locations = buildLocations(conf.locations, (l) => new LocRuntime(l.loc, l, compiler), this.named);
+    this.locations = buildLocations(conf.locations, (l, parent) => new LocRuntime(l.loc, l, compiler, parent), this.named);
     this.serverName = conf.serverNames[0] ?? '';
   }
 }

@@ -14,6 +14,7 @@ describe('path traversal and odd spellings', () => {
         listen 127.0.0.1:8080;
         root {{dir}}/html;
         location /img { alias {{dir}}/images/; }
+        location /nest/ { alias {{dir}}/images/; location /nest/deep/ { } }
         location ~ ^/cap/(.*)$ { alias {{dir}}/images/$1; }
       }
     `, {
@@ -22,6 +23,7 @@ describe('path traversal and odd spellings', () => {
       'html/.hidden': 'dotfile\n',
       'html/sub/inner.txt': 'inner\n',
       'images/pic.txt': 'picture\n',
+      'images/deep/d.txt': 'deep\n',
     });
     fs.symlinkSync(path.join(site.dir, 'html/file.txt'), path.join(site.dir, 'html/link.txt'));
   });
@@ -91,5 +93,7 @@ describe('path traversal and odd spellings', () => {
   it('alias replaces the location prefix; regex alias uses captures', async () => {
     assert.equal((await get('/img/pic.txt')).body, 'picture\n');
     assert.equal((await get('/cap/pic.txt')).body, 'picture\n');
+    // A nested location inherits the alias with the prefix of the location that set it.
+    assert.equal((await get('/nest/deep/d.txt')).body, 'deep\n');
   });
 });
