@@ -47,6 +47,18 @@ export interface LevelCompiler {
   accessLogs(conf: MergedLocConf): AccessLogTarget[];
 }
 
+/**
+ * Another module's per-level compilation (the proxy compiles proxy_pass, its headers and
+ * templates here, once per level and config generation); the result is found in
+ * level.extensions[name] by its content handler.
+ */
+export type LevelExtension = (conf: MergedLocConf, location: LocationConf | undefined, templates: CompileOptions) => unknown;
+const extensions: { name: string; compile: LevelExtension }[] = [];
+
+export function registerLevelExtension(name: string, compile: LevelExtension): void {
+  extensions.push({ name, compile });
+}
+
 export class LocRuntime {
   readonly path: PathMapping;
   readonly returnAction: CompiledReturn | undefined;
@@ -58,6 +70,8 @@ export class LocRuntime {
   readonly accessLogs: readonly AccessLogTarget[];
   /** The location's name for messages ("/images/", "@fallback"); '' at server level. */
   readonly name: string;
+  /** What registered modules compiled for this level (see registerLevelExtension). */
+  readonly extensions: Record<string, unknown> = {};
 
   constructor(readonly conf: MergedLocConf, location: LocationConf | undefined, c: LevelCompiler, parent?: LocRuntime) {
     const t = (s: string) => compileTemplate(s, c.templates);
@@ -80,6 +94,7 @@ export class LocRuntime {
     this.expires = conf.expires;
     this.serverHeader = conf.serverTokens ? NAME_VERSION : NAME;
     this.accessLogs = c.accessLogs(conf);
+    for (const e of extensions) this.extensions[e.name] = e.compile(conf, location, c.templates);
   }
 }
 

@@ -169,7 +169,7 @@ export class HttpCore {
   private locationRewrite(r: HttpRequest): void {
     const level = r.level!;
     if (level.returnAction && r.location) return this.doReturn(r, level);
-    if (level.tryFiles && r.location) return this.tryFiles(r, level, 0);
+    if (level.tryFiles) return this.tryFiles(r, level, 0);
     this.content(r);
   }
 
