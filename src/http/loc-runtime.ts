@@ -113,7 +113,7 @@ function compileReturn(ret: ReturnConf, t: (s: string) => Template): CompiledRet
 
 function compileTryFiles(args: readonly string[], t: (s: string) => Template): CompiledTryFiles {
   const candidates = args.slice(0, -1).map((a) => ({
-    path: t(a.endsWith('/') ? a.slice(0, -1) : a),
+    path: t(a.endsWith('/') && a.length > 1 ? a.slice(0, -1) : a),
     directory: a.endsWith('/'),
   }));
   const last = args[args.length - 1];

@@ -208,7 +208,9 @@ export class HttpCore {
       fs.stat(file, (err, st) => {
         if (r.done) return;
         if (err || st.isDirectory() !== candidate.directory) return this.tryFiles(r, level, index + 1);
-        r.uri = candidate.directory ? uri + '/' : uri;
+        // nginx keeps the URI as written: "$uri/" found for "/dir" leaves "/dir", so the
+        // static module answers the 301 to "/dir/".
+        r.uri = uri;
         this.content(r);
       });
       return;

@@ -235,10 +235,13 @@ describe('try_files, index and error_page', () => {
     assert.equal((await site.get('/tf/present.txt', { headers: H })).body, 'present\n');
   });
 
-  it('try_files: $uri/ matches a directory, whose index is served', async () => {
+  it('try_files: $uri/ matches a directory: without its slash a 301, with it the index', async () => {
     const r = await site.get('/tf/sub', { headers: H });
-    assert.equal(r.status, 200);
-    assert.equal(r.body, 'sub index\n');
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.location, `http://localhost:${site.port()}/tf/sub/`);
+    const i = await site.get('/tf/sub/', { headers: H });
+    assert.equal(i.status, 200);
+    assert.equal(i.body, 'sub index\n');
   });
 
   it('try_files: the last argument is an internal redirect', async () => {
@@ -274,6 +277,7 @@ describe('try_files, index and error_page', () => {
 
   it('error_page to a named location keeps the URI and args', async () => {
     const r = await site.get('/named-err/x?k=v', { headers: H });
+    assert.equal(r.status, 404);
     assert.equal(r.body, 'app saw /named-err/x?k=v');
   });
 
