@@ -43,7 +43,27 @@ export interface CoreOptions {
 export class HttpCore {
   constructor(private readonly options: CoreOptions) {}
 
-  handle(req: http.IncomingMessage, res: NgtsResponse, conn: ConnectionState, table: ServerNameTable): void {
+  /** The 'request' listener: a bug in a phase answers 500 and is logged, never a worker crash. */
+  run(req: http.IncomingMessage, res: NgtsResponse, conn: ConnectionState, table: ServerNameTable): void {
+    try {
+      this.handle(req, res, conn, table);
+    } catch (e) {
+      this.internalError(res, e);
+    }
+  }
+
+  internalError(res: http.ServerResponse, e: unknown): void {
+    this.options.errorLog.log('alert', `ngts internal error: ${(e as Error)?.stack ?? String(e)}`);
+    const r = (res as NgtsResponse).ngts;
+    if (r && !r.done && !res.headersSent) {
+      r.errorPage = true;
+      this.sendSpecial(r, 500);
+    } else {
+      res.socket?.destroy();
+    }
+  }
+
+  private handle(req: http.IncomingMessage, res: NgtsResponse, conn: ConnectionState, table: ServerNameTable): void {
     const socket = req.socket as Socket;
     conn.requests++;
     const r = new HttpRequest(req, res, socket, conn);
@@ -207,11 +227,15 @@ export class HttpCore {
       if (file === undefined) return this.tryFiles(r, level, index + 1);
       fs.stat(file, (err, st) => {
         if (r.done) return;
-        if (err || st.isDirectory() !== candidate.directory) return this.tryFiles(r, level, index + 1);
-        // nginx keeps the URI as written: "$uri/" found for "/dir" leaves "/dir", so the
-        // static module answers the 301 to "/dir/".
-        r.uri = uri;
-        this.content(r);
+        try {
+          if (err || st.isDirectory() !== candidate.directory) return this.tryFiles(r, level, index + 1);
+          // nginx keeps the URI as written: "$uri/" found for "/dir" leaves "/dir", so the
+          // static module answers the 301 to "/dir/".
+          r.uri = uri;
+          this.content(r);
+        } catch (e) {
+          this.internalError(r.res, e);
+        }
       });
       return;
     }
@@ -260,10 +284,22 @@ export class HttpCore {
     if (uri.charCodeAt(uri.length - 1) === 0x2f /* / */) {
       // The index and autoindex modules decline other methods; the static module answers 405.
       if (r.method !== 'GET' && r.method !== 'HEAD' && r.method !== 'POST') return this.finalize(r, 405);
-      serveDirectory(this.contentContext(r, file, uri), (outcome) => this.afterDirectory(r, outcome));
+      serveDirectory(this.contentContext(r, file, uri), (outcome) => {
+        try {
+          this.afterDirectory(r, outcome);
+        } catch (e) {
+          this.internalError(r.res, e);
+        }
+      });
       return;
     }
-    serveFile(this.contentContext(r, file, uri), (outcome) => this.afterFile(r, outcome));
+    serveFile(this.contentContext(r, file, uri), (outcome) => {
+      try {
+        this.afterFile(r, outcome);
+      } catch (e) {
+        this.internalError(r.res, e);
+      }
+    });
   }
 
   // The static module's context. `method` (r->method after an error_page) and
@@ -369,7 +405,7 @@ export class HttpCore {
   }
 
   /** nginx's built-in response for a status (ngx_http_special_response_handler). */
-  private sendSpecial(r: HttpRequest, status: number): void {
+  sendSpecial(r: HttpRequest, status: number): void {
     const res = r.res;
     if (r.done || res.headersSent) return;
     r.status = status;
@@ -436,7 +472,11 @@ function onResponseClose(this: NgtsResponse): void {
 }
 
 function startAfterBodyCheck(core: HttpCore, r: HttpRequest): void {
-  core.resume(r);
+  try {
+    core.resume(r);
+  } catch (e) {
+    core.internalError(r.res, e);
+  }
 }
 
 function splitArgs(uri: string): [string, string] {

@@ -10,6 +10,9 @@ import { closesConnection, isSafeStatus, reasonPhrase } from './special-response
 
 type Headers = http.OutgoingHttpHeaders | http.OutgoingHttpHeader[];
 
+// eslint-disable-next-line no-control-regex
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 // "Thu, 31 Dec 2037 23:55:55 GMT" and 10 years, as nginx's `expires max` writes them.
 const EXPIRES_MAX = 'Thu, 31 Dec 2037 23:55:55 GMT';
 const EXPIRES_EPOCH = 'Thu, 01 Jan 1970 00:00:01 GMT';
@@ -44,7 +47,9 @@ export class NgtsResponse extends http.ServerResponse {
       const h = list[i];
       if (!safe && !h.always) continue;
       const value = h.value.evaluate(r);
-      if (value !== '') this.appendHeader(h.name, value);
+      // A value from variables may hold characters no header can carry: nginx would send them
+      // raw; node refuses them, so the header is left out rather than failing the response.
+      if (value !== '' && !INVALID_HEADER_VALUE.test(value)) this.appendHeader(h.name, value);
     }
     const conf = level.conf;
     if (r.connectionRequests >= conf.keepaliveRequests || conf.keepaliveTimeout === 0 || closesConnection(status)) {

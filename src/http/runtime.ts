@@ -93,7 +93,7 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const socket = req.socket as TrackedSocket;
       const conn = socket[CONNECTION] ??= newConnection(socket, listen);
-      core.handle(req, res as NgtsResponse, conn, table);
+      core.run(req, res as NgtsResponse, conn, table);
     });
     server.on('clientError', (err: Error, socket: TrackedSocket) => {
       answerClientError(err, socket, defaultServer, socket[CONNECTION], options.errorLog);

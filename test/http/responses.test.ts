@@ -331,6 +331,7 @@ describe('add_header, expires, client_max_body_size', () => {
         location /static { expires modified 1d; }
         location /nolimit { client_max_body_size 0; return 200 "ok"; }
         location /upload { return 200 "ok"; }
+        location /hdr { add_header X-Uri $uri; return 200 "ok"; }
       }
     `, { 'html/static/a.txt': 'a' });
   });
@@ -349,6 +350,16 @@ describe('add_header, expires, client_max_body_size', () => {
     assert.equal(r.status, 404);
     assert.equal(r.headers['x-own'], undefined);
     assert.equal(r.headers['x-always'], 'yes');
+  });
+
+  it('a header value with a control character from a variable is left out, the response still sent', async () => {
+    const r = await site.raw('GET /hdr%0d%0aInjected:%20yes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const head = parseHead(r.text);
+    assert.equal(head.statusLine, 'HTTP/1.1 200 OK');
+    assert.equal(head.headers.has('injected'), false);
+    assert.equal(head.headers.has('x-uri'), false);
+    const ok = await site.get('/hdr/plain', { headers: H });
+    assert.equal(ok.headers['x-uri'], '/hdr/plain');
   });
 
   it('expires 1h: Expires one hour after Date, Cache-Control max-age=3600', async () => {

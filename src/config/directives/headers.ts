@@ -12,6 +12,10 @@ export const headersDirectives: DirectiveSpec[] = [
     name: 'add_header', contexts: LOC, args: TAKE(2, 3),
     handle(d, s) {
       if (d.args.length === 3 && d.args[2] !== 'always') throw argError(d, 2, `invalid parameter "${d.args[2]}"`);
+      // nginx sends any name; node can only send HTTP tokens, so ngts refuses others at load.
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(d.args[0])) {
+        throw argError(d, 0, `invalid header name "${d.args[0]}" in "add_header" directive for ngts`);
+      }
       (s.loc!.addHeaders ??= []).push({ name: d.args[0], value: d.args[1], always: d.args.length === 3 });
     },
   },
