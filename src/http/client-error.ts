@@ -5,7 +5,9 @@
 import type { Socket } from 'node:net';
 import { httpDateNow } from '../log/clock.js';
 import type { ErrorLog } from '../log/error-log.js';
-import type { ConnectionState } from './request.js';
+import type http from 'node:http';
+import { HttpRequest, type ConnectionState } from './request.js';
+import { logRequest } from './request-log.js';
 import { reasonPhrase, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-response.js';
 import type { VirtualServer } from './virtual-server.js';
 
@@ -69,5 +71,34 @@ export function answerClientError(
   const wire = status === REQUEST_HEADER_TOO_LARGE ? 400 : status;
   const head = `HTTP/1.1 ${wire} ${reasonPhrase(wire)}\r\nServer: ${server.level.serverHeader}\r\nDate: ${httpDateNow()}\r\n`
     + `Content-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]), () => socket.destroy());
+  const r = conn ? refusedRequest(err, socket, server, conn, wire, head, lineLimit(server)) : undefined;
+  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]), () => {
+    socket.destroy();
+    if (r) logRequest(r);
+  });
+}
+
+function lineLimit(server: VirtualServer): number {
+  return server.level.conf.largeClientHeaderBuffers.size;
+}
+
+/**
+ * nginx logs refused requests too ("FOO" 400 157): a request object with what is known, the
+ * request line as far as it was received.
+ */
+function refusedRequest(
+  err: ParserError, socket: Socket, server: VirtualServer, conn: ConnectionState, status: number, head: string, limit: number,
+): HttpRequest {
+  const packet = err.rawPacket?.subarray(0, limit).toString('latin1') ?? '';
+  const eol = packet.search(/\r?\n/);
+  const line = /^[\x21-\x7e]/.test(packet) ? (eol < 0 ? packet : packet.slice(0, eol)) : '';
+  conn.requests++;
+  const req = { method: line.split(' ')[0] ?? '', url: '', httpVersion: '1.1', headers: {}, rawHeaders: [] };
+  const res = { statusCode: status, headersSent: true, _header: head, getHeader: () => undefined };
+  const r = new HttpRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse, socket, conn, line);
+  r.vhost = server;
+  r.level = server.level;
+  r.status = status;
+  r.done = true;
+  return r;
 }

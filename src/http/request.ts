@@ -60,10 +60,12 @@ export class HttpRequest {
     readonly res: http.ServerResponse,
     readonly socket: Socket,
     readonly conn: ConnectionState,
+    /** The line as received, for requests node's parser refused (client-error.ts). */
+    requestLine?: string,
   ) {
     this.startMs = Date.now();
     this.method = req.method ?? 'GET';
-    this.requestLine = `${this.method} ${req.url ?? ''} HTTP/${req.httpVersion}`;
+    this.requestLine = requestLine ?? `${this.method} ${req.url ?? ''} HTTP/${req.httpVersion}`;
     this.bytesWrittenAtStart = socket.bytesWritten;
     this.connectionRequests = conn.requests;
   }

@@ -79,6 +79,15 @@ describe('access_log', () => {
     assert.ok(!site.read('logs/access.log').includes('/quiet'), 'access_log off');
   });
 
+  it('requests refused by the parser are logged too, with the line as received', async () => {
+    await site.raw('FOO\r\n\r\n');
+    await site.raw('get /lower HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => site.read('logs/access.log').includes('"get /lower HTTP/1.1"'), 'the refused request in the log');
+    const log = site.read('logs/access.log');
+    assert.match(log, /^127\.0\.0\.1 - - \[[^\]]+\] "FOO" 400 155 "-" "-"$/m);
+    assert.match(log, /^127\.0\.0\.1 - - \[[^\]]+\] "get \/lower HTTP\/1\.1" 400 155 "-" "-"$/m);
+  });
+
   it('escape=json and escape=none', async () => {
     await site.get('/json', { headers: { Host: 'x', 'User-Agent': 'a "quoted" \\ agent\t' } });
     await site.get('/plain', { headers: { Host: 'x', 'User-Agent': 'raw "ua"' } });
