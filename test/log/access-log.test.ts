@@ -16,6 +16,7 @@ describe('access_log', () => {
                       '$scheme $server_protocol $host $server_name $server_port $status '
                       '$http_x_custom $sent_http_x_sent $connection_requests $pid $remote_port';
       log_format escaped '"$http_user_agent" $uri';
+      log_format timing '$time_iso8601|$msec|$request_time|$bytes_sent|$body_bytes_sent|$request_length|$connection|$remote_port|$sent_http_content_length|$server_addr';
       access_log logs/access.log;
       server {
         listen 127.0.0.1:8080;
@@ -25,6 +26,7 @@ describe('access_log', () => {
         location /plain { access_log logs/plain.log plain; return 200 "p"; }
         location /vars { add_header X-Sent sent; access_log logs/vars.log vars; return 200 "v"; }
         location /esc { access_log logs/escaped.log escaped; return 200 "e"; }
+        location /timing { access_log logs/timing.log timing; return 200 "12345"; }
         location /quiet { access_log off; return 200 "q"; }
         location /both { access_log logs/a.log; access_log logs/b.log; return 200 "b"; }
         location /buffered { access_log logs/buffered.log combined buffer=64k; return 200 "b"; }
@@ -110,6 +112,26 @@ describe('access_log', () => {
     assert.equal(lines[0], `GET /vars/%7Ea?b=2&c=3 /vars/~a b=2&c=3 b=2&c=3 2 cookie http HTTP/1.1 main.example main.example ${port} 200 custom sent 1 ${process.pid} ${lines[0].split(' ').pop()}`);
     assert.match(lines[0], / \d+$/);
     assert.match(lines[1], /^GET \/vars\/again \/vars\/again - - - - http HTTP\/1\.1 main\.example main\.example \d+ 200 - sent 2 /);
+  });
+
+  it('times, sizes and connection numbers', async () => {
+    const before = Date.now();
+    const request = 'GET /timing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+    const r = await site.raw(request);
+    const after = Date.now();
+    const [iso, msec, rtime, bytes, body, length, conn, port, cl, addr] = site.read('logs/timing.log').trim().split('|');
+    assert.match(iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    assert.ok(Math.abs(Date.parse(iso) - before) < 2000);
+    assert.match(msec, /^\d+\.\d{3}$/);
+    assert.ok(Number(msec) * 1000 >= Math.floor(before / 1000) * 1000 && Number(msec) * 1000 <= after + 1);
+    assert.match(rtime, /^\d+\.\d{3}$/);
+    assert.equal(Number(bytes), r.text.length);
+    assert.equal(body, '5');
+    assert.equal(Number(length), request.length);
+    assert.match(conn, /^\d+$/);
+    assert.match(port, /^\d+$/);
+    assert.equal(cl, '5');
+    assert.equal(addr, '127.0.0.1');
   });
 
   it('several access_log lines at one level each get the request', async () => {
