@@ -1,5 +1,6 @@
 // The variables of nginx's http core and log modules that ngts provides. Importing this module
 // registers them; other modules (proxy, map) register theirs the same way.
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { httpDateNow, timeIso8601Now, timeLocalNow } from '../log/clock.js';
 import type { HttpRequest } from './request.js';
@@ -111,6 +112,10 @@ const table: Record<string, (r: HttpRequest) => string> = {
   document_root: (r) => r.documentRoot(),
   request_filename: (r) => r.filePath,
   date_gmt: () => httpDateNow(),
+  // 16 random bytes in hex, as nginx makes it; made once per request, when first asked for.
+  request_id: (r) => (r.requestId ||= randomBytes(16).toString('hex')),
+  request_completion: (r) => (r.res.writableFinished ? 'OK' : ''),
+  pipe: () => '.',
 };
 
 for (const [name, getter] of Object.entries(table)) registerVariable(name, getter);

@@ -52,6 +52,8 @@ export class HttpRequest {
   bodyBytes = 0;
   /** This request's number on its connection ($connection_requests). */
   readonly connectionRequests: number;
+  /** $request_id, made on first use. */
+  requestId = '';
   /** True once the response is complete or the connection was closed for it. */
   done = false;
 

@@ -16,7 +16,7 @@ describe('access_log', () => {
                       '$scheme $server_protocol $host $server_name $server_port $status '
                       '$http_x_custom $sent_http_x_sent $connection_requests $pid $remote_port';
       log_format escaped '"$http_user_agent" $uri';
-      log_format timing '$time_iso8601|$msec|$request_time|$bytes_sent|$body_bytes_sent|$request_length|$connection|$remote_port|$sent_http_content_length|$server_addr';
+      log_format timing '$time_iso8601|$msec|$request_time|$bytes_sent|$body_bytes_sent|$request_length|$connection|$remote_port|$sent_http_content_length|$server_addr|$request_id|$request_id|$request_completion';
       access_log logs/access.log;
       server {
         listen 127.0.0.1:8080;
@@ -119,7 +119,10 @@ describe('access_log', () => {
     const request = 'GET /timing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
     const r = await site.raw(request);
     const after = Date.now();
-    const [iso, msec, rtime, bytes, body, length, conn, port, cl, addr] = site.read('logs/timing.log').trim().split('|');
+    const [iso, msec, rtime, bytes, body, length, conn, port, cl, addr, id1, id2, completion] = site.read('logs/timing.log').trim().split('|');
+    assert.match(id1, /^[0-9a-f]{32}$/);
+    assert.equal(id2, id1, '$request_id is stable within a request');
+    assert.equal(completion, 'OK');
     assert.match(iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
     assert.ok(Math.abs(Date.parse(iso) - before) < 2000);
     assert.match(msec, /^\d+\.\d{3}$/);
