@@ -98,6 +98,12 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     server.on('clientError', (err: Error, socket: TrackedSocket) => {
       answerClientError(err, socket, defaultServer, socket[CONNECTION], options.errorLog);
     });
+    // nginx has no CONNECT method: its parser refuses the request line with a 400.
+    server.on('connect', (req: http.IncomingMessage, socket: TrackedSocket) => {
+      const line = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+      const err = Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD', rawPacket: Buffer.from(line, 'latin1') });
+      answerClientError(err, socket, defaultServer, socket[CONNECTION], options.errorLog);
+    });
     servers.push({ listen, server });
   }
 
