@@ -389,6 +389,7 @@ export class HttpCore {
     r.errorPage = true;
     r.errStatus = overwrite === undefined ? status : overwrite === 'response' ? 0 : overwrite;
     if (uri.startsWith('@')) return this.namedRedirect(r, uri);
+    if (r.errStatus !== 0 && r.errStatus !== 200) withoutConditionals(r.req);
     if (uri.startsWith('/')) {
       // The page is fetched with GET (HEAD stays HEAD), whatever the original method.
       if (r.method !== 'HEAD') {
@@ -477,6 +478,20 @@ function startAfterBodyCheck(core: HttpCore, r: HttpRequest): void {
   } catch (e) {
     core.internalError(r.res, e);
   }
+}
+
+/**
+ * nginx's range and not_modified filters act on 200 responses only; an error page sent with its
+ * error status ignores Range and conditionals, so they are taken away from the static module.
+ */
+function withoutConditionals(req: http.IncomingMessage): void {
+  const h = req.headers;
+  delete h.range;
+  delete h['if-range'];
+  delete h['if-none-match'];
+  delete h['if-modified-since'];
+  delete h['if-match'];
+  delete h['if-unmodified-since'];
 }
 
 function splitArgs(uri: string): [string, string] {

@@ -27,6 +27,8 @@ export class NgtsResponse extends http.ServerResponse {
     if (r === undefined || this.headersSent) return super.writeHead(statusCode, reason as string, headers as Headers);
     const status = r.errStatus || statusCode;
     r.status = status;
+    // ngx_http_header_filter drops Last-Modified unless the status is 200, 206 or 304.
+    if (status !== 200 && status !== 206 && status !== 304) this.removeHeader('Last-Modified');
     this.applyNgtsHeaders(status);
     const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
     return super.writeHead(status, text, (typeof reason === 'string' ? headers : reason) as Headers);

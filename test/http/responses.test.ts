@@ -266,6 +266,13 @@ describe('try_files, index and error_page', () => {
     assert.equal(r.body, 'custom 404\n');
   });
 
+  it('an error page ignores Range and conditionals and carries no Last-Modified (nginx\'s filters act on 200 only)', async () => {
+    const r = await site.get('/nothing-here', { headers: { ...H, Range: 'bytes=0-3', 'If-None-Match': '*', 'If-Modified-Since': new Date(Date.now() + 86_400_000).toUTCString() } });
+    assert.equal(r.status, 404);
+    assert.equal(r.body, 'custom 404\n');
+    assert.equal(r.headers['last-modified'], undefined);
+  });
+
   it('error_page 404 =200: the page with status 200; "=": the status of the redirect', async () => {
     const r = await site.get('/eqcode/x', { headers: H });
     assert.equal(r.status, 200);
