@@ -27,11 +27,15 @@ export class NgtsResponse extends http.ServerResponse {
     if (r === undefined || this.headersSent) return super.writeHead(statusCode, reason as string, headers as Headers);
     const status = r.errStatus || statusCode;
     r.status = status;
+    let extra = (typeof reason === 'string' ? headers : reason) as Headers | undefined;
     // ngx_http_header_filter drops Last-Modified unless the status is 200, 206 or 304.
-    if (status !== 200 && status !== 206 && status !== 304) this.removeHeader('Last-Modified');
+    if (status !== 200 && status !== 206 && status !== 304) {
+      this.removeHeader('Last-Modified');
+      if (extra) extra = withoutHeader(extra, 'last-modified');
+    }
     this.applyNgtsHeaders(status);
     const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
-    return super.writeHead(status, text, (typeof reason === 'string' ? headers : reason) as Headers);
+    return super.writeHead(status, text, extra as Headers);
   }
 
   /** The static module's beforeHeaders hook lands here too; applying twice is harmless. */
@@ -95,6 +99,23 @@ export class NgtsResponse extends http.ServerResponse {
     const negative = (e.kind !== 'daily' && e.seconds < 0) || maxAge < 0;
     this.setHeader('Cache-Control', negative ? 'no-cache' : `max-age=${maxAge}`);
   }
+}
+
+/** `headers` as writeHead takes them (an object, [name, value] pairs or a flat list) minus one name. */
+function withoutHeader(headers: Headers, lower: string): Headers {
+  if (!Array.isArray(headers)) {
+    const copy: http.OutgoingHttpHeaders = {};
+    for (const k of Object.keys(headers)) if (k.toLowerCase() !== lower) copy[k] = headers[k];
+    return copy;
+  }
+  if (headers.length > 0 && Array.isArray(headers[0])) {
+    return (headers as unknown as [string, string][]).filter(([k]) => k.toLowerCase() !== lower) as unknown as Headers;
+  }
+  const out: http.OutgoingHttpHeader[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (String(headers[i]).toLowerCase() !== lower) out.push(headers[i], headers[i + 1]);
+  }
+  return out;
 }
 
 /** ngx_next_time: the next moment (local time) at `secondsOfDay` after `now`. */
