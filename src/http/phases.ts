@@ -456,10 +456,12 @@ export class HttpCore {
   }
 }
 
-/** The static module's beforeHeaders hook: NgtsResponse applies the headers at writeHead anyway. */
-function beforeHeaders(res: http.ServerResponse, status: number): void {
-  (res as NgtsResponse).applyNgtsHeaders?.(status);
-}
+/**
+ * The static module's beforeHeaders hook: nothing to do here, NgtsResponse.writeHead applies
+ * add_header and expires when the status line is written (it then also sees the headers given
+ * to writeHead, such as Last-Modified for `expires modified`).
+ */
+function beforeHeaders(): void {}
 
 function onResponseClose(this: NgtsResponse): void {
   const r = this.ngts;

@@ -33,13 +33,13 @@ export class NgtsResponse extends http.ServerResponse {
       this.removeHeader('Last-Modified');
       if (extra) extra = withoutHeader(extra, 'last-modified');
     }
-    this.applyNgtsHeaders(status);
+    this.applyNgtsHeaders(status, extra);
     const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
     return super.writeHead(status, text, extra as Headers);
   }
 
-  /** The static module's beforeHeaders hook lands here too; applying twice is harmless. */
-  applyNgtsHeaders(status: number): void {
+  /** Applied once, when the status line is written; `extra`: the headers given to writeHead. */
+  private applyNgtsHeaders(status: number, extra: Headers | undefined): void {
     const r = this.ngts;
     if (r === undefined || this.ngtsHeadersApplied) return;
     this.ngtsHeadersApplied = true;
@@ -47,7 +47,7 @@ export class NgtsResponse extends http.ServerResponse {
     if (!level) return;
     this.setHeader('Server', level.serverHeader);
     const safe = isSafeStatus(status);
-    if (safe && level.expires.kind !== 'off') this.setExpires(level.expires);
+    if (safe && level.expires.kind !== 'off') this.setExpires(level.expires, extra);
     const list = level.addHeaders;
     for (let i = 0; i < list.length; i++) {
       const h = list[i];
@@ -67,7 +67,7 @@ export class NgtsResponse extends http.ServerResponse {
   }
 
   // ngx_http_set_expires: Expires and Cache-Control, from the access time or Last-Modified.
-  private setExpires(e: NonNullable<HttpRequest['level']>['expires']): void {
+  private setExpires(e: NonNullable<HttpRequest['level']>['expires'], extra: Headers | undefined): void {
     if (e.kind === 'max') {
       this.setHeader('Expires', EXPIRES_MAX);
       this.setHeader('Cache-Control', 'max-age=315360000');
@@ -86,7 +86,7 @@ export class NgtsResponse extends http.ServerResponse {
       expiresAt = nextTimeOfDay(now, e.seconds);
       maxAge = expiresAt - now;
     } else {
-      const lm = e.kind === 'modified' ? Date.parse(String(this.getHeader('Last-Modified') ?? '')) : NaN;
+      const lm = e.kind === 'modified' ? Date.parse(String(this.getHeader('Last-Modified') ?? headerIn(extra, 'last-modified') ?? '')) : NaN;
       if (Number.isNaN(lm)) {
         maxAge = e.seconds;
         expiresAt = now + e.seconds;
@@ -99,6 +99,19 @@ export class NgtsResponse extends http.ServerResponse {
     const negative = (e.kind !== 'daily' && e.seconds < 0) || maxAge < 0;
     this.setHeader('Cache-Control', negative ? 'no-cache' : `max-age=${maxAge}`);
   }
+}
+
+function headerIn(headers: Headers | undefined, lower: string): unknown {
+  if (!headers) return undefined;
+  if (!Array.isArray(headers)) {
+    for (const k of Object.keys(headers)) if (k.toLowerCase() === lower) return headers[k];
+    return undefined;
+  }
+  if (headers.length > 0 && Array.isArray(headers[0])) {
+    return (headers as unknown as [string, string][]).find(([k]) => k.toLowerCase() === lower)?.[1];
+  }
+  for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === lower) return headers[i + 1];
+  return undefined;
 }
 
 /** `headers` as writeHead takes them (an object, [name, value] pairs or a flat list) minus one name. */
