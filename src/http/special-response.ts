@@ -43,9 +43,12 @@ const PAGE_TITLES: Record<number, string> = {
 
 function page(status: number, signature: string): Buffer {
   const title = PAGE_TITLES[status];
-  const h1 = status === REQUEST_HEADER_TOO_LARGE ? '400 Bad Request' : title;
+  // ngx_http_error_494_page: the h1 says 400, a second line says why.
+  const heading = status === REQUEST_HEADER_TOO_LARGE
+    ? '<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or Cookie Too Large</center>\r\n'
+    : `<center><h1>${title}</h1></center>\r\n`;
   return Buffer.from(
-    `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${h1}</h1></center>\r\n`
+    `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n${heading}`
     + `<hr><center>${signature}</center>\r\n</body>\r\n</html>\r\n`,
     'latin1',
   );
