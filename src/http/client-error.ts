@@ -61,17 +61,31 @@ export function answerClientError(
   }
   const conf = server.level.conf;
   const status = code === 'HPE_HEADER_OVERFLOW' ? overflowStatus(err, conf.largeClientHeaderBuffers.size) : 400;
-  if (errorLog.enabled('info')) {
+  const line = receivedLine(err, lineLimit(server));
+  // A body error belongs to a request already being answered: nginx logs it at [error] with
+  // the request's context.
+  const inFlight = (pending as { ngts?: HttpRequest } | null | undefined)?.ngts;
+  const chunked = code === 'HPE_INVALID_CHUNK_SIZE' || code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW';
+  const level = chunked ? 'error' : 'info';
+  if (errorLog.enabled(level)) {
     const what = status === 414 ? 'client sent too long URI while reading client request line'
       : status === REQUEST_HEADER_TOO_LARGE ? 'client sent too long header line while reading client request headers'
         : describe(code);
-    errorLog.log('info', `*${conn?.id ?? 0} ${what}, client: ${socket.remoteAddress ?? ''}, server: ${server.serverName}`);
+    let context = `client: ${socket.remoteAddress ?? ''}, server: ${server.serverName}`;
+    if (inFlight) {
+      context = `client: ${inFlight.conn.remoteAddress}, server: ${inFlight.serverName}, request: "${inFlight.requestLine}"`;
+      if (inFlight.req.headers.host !== undefined) context += `, host: "${inFlight.req.headers.host}"`;
+    } else if (line !== '') {
+      context += `, request: "${line}"`;
+    }
+    errorLog.log(level, `*${conn?.id ?? 0} ${what}, ${context}`);
   }
   const body = specialPage(status, conf.serverTokens)!;
   const wire = status === REQUEST_HEADER_TOO_LARGE ? 400 : status;
   const head = `HTTP/1.1 ${wire} ${reasonPhrase(wire)}\r\nServer: ${server.level.serverHeader}\r\nDate: ${httpDateNow()}\r\n`
     + `Content-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-  const r = conn ? refusedRequest(err, socket, server, conn, wire, head, lineLimit(server)) : undefined;
+  if (inFlight) inFlight.status = wire;
+  const r = conn && !inFlight ? refusedRequest(socket, server, conn, wire, head, line) : undefined;
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]), () => {
     socket.destroy();
     if (r) logRequest(r);
@@ -86,12 +100,16 @@ function lineLimit(server: VirtualServer): number {
  * nginx logs refused requests too ("FOO" 400 157): a request object with what is known, the
  * request line as far as it was received.
  */
-function refusedRequest(
-  err: ParserError, socket: Socket, server: VirtualServer, conn: ConnectionState, status: number, head: string, limit: number,
-): HttpRequest {
+/** The request line as far as it was received, when the packet starts with one. */
+function receivedLine(err: ParserError, limit: number): string {
   const packet = err.rawPacket?.subarray(0, limit).toString('latin1') ?? '';
   const eol = packet.search(/\r?\n/);
-  const line = /^[\x21-\x7e]/.test(packet) ? (eol < 0 ? packet : packet.slice(0, eol)) : '';
+  return /^[\x21-\x7e]/.test(packet) ? (eol < 0 ? packet : packet.slice(0, eol)) : '';
+}
+
+function refusedRequest(
+  socket: Socket, server: VirtualServer, conn: ConnectionState, status: number, head: string, line: string,
+): HttpRequest {
   conn.requests++;
   const req = { method: line.split(' ')[0] ?? '', url: '', httpVersion: '1.1', headers: {}, rawHeaders: [] };
   const res = { statusCode: status, headersSent: true, _header: head, getHeader: () => undefined };

@@ -99,17 +99,21 @@ export class HttpCore {
     // One pass over the raw headers for what node does not check: line sizes, Host count,
     // Transfer-Encoding values.
     const raw = req.rawHeaders;
-    let hostCount = 0;
+    let firstHost = -1;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
       if (name.length + raw[i + 1].length + 4 > buffers.size) {
+        // nginx quotes up to NGX_MAX_ERROR_STR - 300 bytes of the line.
         return this.reject(r, REQUEST_HEADER_TOO_LARGE, 'info',
-          `client sent too long header line: "${(name + ': ' + raw[i + 1]).slice(0, 32)}..." while reading client request headers`);
+          `client sent too long header line: "${(name + ': ' + raw[i + 1]).slice(0, 1748)}..." while reading client request headers`);
       }
-      if (name.length === 4 && name.toLowerCase() === 'host') hostCount++;
-    }
-    if (hostCount > 1) {
-      return this.reject(r, 400, 'info', 'client sent duplicate host header while reading client request headers');
+      if (name.length === 4 && name.toLowerCase() === 'host') {
+        if (firstHost >= 0) {
+          return this.reject(r, 400, 'info', `client sent duplicate host header: "${name}: ${raw[i + 1]}", `
+            + `previous value: "${raw[firstHost]}: ${raw[firstHost + 1]}" while reading client request headers`);
+        }
+        firstHost = i;
+      }
     }
     const te = req.headers['transfer-encoding'];
     if (te !== undefined && te.toLowerCase() !== 'chunked') {

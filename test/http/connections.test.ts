@@ -46,6 +46,13 @@ describe('malformed requests', () => {
     });
   }
 
+  it('error-log lines in nginx\'s words, with the request when there is one', async () => {
+    const log = site.read('logs/error.log');
+    assert.match(log, /\[error\] \d+#0: \*\d+ client sent invalid chunked body, client: 127\.0\.0\.1, server: localhost, request: "POST \/ HTTP\/1\.1", host: "x"/);
+    assert.match(log, /\[info\] \d+#0: \*\d+ client sent invalid method while reading client request line, client: 127\.0\.0\.1, server: localhost, request: "get \/ HTTP\/1\.1"/);
+    assert.match(log, /client sent unknown "Transfer-Encoding": "gzip" while reading client request headers, client: 127\.0\.0\.1, server: localhost, request: "POST \/ HTTP\/1\.1", host: "x"/);
+  });
+
   it('a request line longer than a large buffer: 414', async () => {
     const r = await site.raw(`GET /${'a'.repeat(1100)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     const head = parseHead(r.text);

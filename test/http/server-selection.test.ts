@@ -109,6 +109,7 @@ describe('wildcards, regexes and default_server', () => {
   it('two Host headers are 400', async () => {
     const r = await site.raw('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
     assert.equal(parseHead(r.text).statusLine, 'HTTP/1.1 400 Bad Request');
+    assert.match(site.read('logs/error.log'), /client sent duplicate host header: "Host: b", previous value: "Host: a" while reading client request headers/);
   });
 
   it('the host of an absolute request target wins over the Host header', async () => {
