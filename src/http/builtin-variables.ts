@@ -15,14 +15,22 @@ function headerValue(v: string | string[] | number | undefined): string {
   return String(v);
 }
 
-/** Bytes of the response head, from node's serialized header string. */
+/** Bytes of the response head: node's serialized header, or what client-error.ts wrote raw. */
 function headerBytes(r: HttpRequest): number {
+  if (r.rawHeadBytes > 0) return r.rawHeadBytes;
   const head = (r.res as unknown as { _header?: string | null })._header;
   return typeof head === 'string' ? head.length : 0;
 }
 
+/** $body_bytes_sent: counted per response (NgtsResponse), so pipelined responses stay apart. */
+function bodyBytesSent(r: HttpRequest): number {
+  if (r.rawBodyBytes > 0) return r.rawBodyBytes;
+  if (r.method === 'HEAD' || !r.res.headersSent) return 0;
+  return (r.res as unknown as { ngtsBodyBytes?: number }).ngtsBodyBytes ?? 0;
+}
+
 export function bytesSent(r: HttpRequest): number {
-  return Math.max(0, r.socket.bytesWritten - r.bytesWrittenAtStart);
+  return headerBytes(r) + bodyBytesSent(r);
 }
 
 function requestLength(r: HttpRequest): number {
@@ -99,7 +107,7 @@ const table: Record<string, (r: HttpRequest) => string> = {
   server_addr: (r) => r.conn.localAddress,
   server_port: (r) => String(r.conn.localPort),
   status: (r) => String(r.status || r.res.statusCode).padStart(3, '0'),
-  body_bytes_sent: (r) => String(Math.max(0, bytesSent(r) - headerBytes(r))),
+  body_bytes_sent: (r) => String(bodyBytesSent(r)),
   bytes_sent: (r) => String(bytesSent(r)),
   request_length: (r) => String(requestLength(r)),
   request_time: (r) => seconds(Date.now() - r.startMs),

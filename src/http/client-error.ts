@@ -84,8 +84,12 @@ export function answerClientError(
   const wire = status === REQUEST_HEADER_TOO_LARGE ? 400 : status;
   const head = `HTTP/1.1 ${wire} ${reasonPhrase(wire)}\r\nServer: ${server.level.serverHeader}\r\nDate: ${httpDateNow()}\r\n`
     + `Content-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-  if (inFlight) inFlight.status = wire;
-  const r = conn && !inFlight ? refusedRequest(socket, server, conn, wire, head, line) : undefined;
+  if (inFlight) {
+    inFlight.status = wire;
+    inFlight.rawHeadBytes = head.length;
+    inFlight.rawBodyBytes = body.length;
+  }
+  const r = conn && !inFlight ? refusedRequest(socket, server, conn, wire, head, line, body.length) : undefined;
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]), () => {
     socket.destroy();
     if (r) logRequest(r);
@@ -108,15 +112,17 @@ function receivedLine(err: ParserError, limit: number): string {
 }
 
 function refusedRequest(
-  socket: Socket, server: VirtualServer, conn: ConnectionState, status: number, head: string, line: string,
+  socket: Socket, server: VirtualServer, conn: ConnectionState, status: number, head: string, line: string, bodyLength: number,
 ): HttpRequest {
   conn.requests++;
   const req = { method: line.split(' ')[0] ?? '', url: '', httpVersion: '1.1', headers: {}, rawHeaders: [] };
-  const res = { statusCode: status, headersSent: true, _header: head, getHeader: () => undefined };
+  const res = { statusCode: status, headersSent: true, getHeader: () => undefined };
   const r = new HttpRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse, socket, conn, line);
   r.vhost = server;
   r.level = server.level;
   r.status = status;
   r.done = true;
+  r.rawHeadBytes = head.length;
+  r.rawBodyBytes = bodyLength;
   return r;
 }

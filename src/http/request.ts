@@ -46,8 +46,9 @@ export class HttpRequest {
   errStatus = 0;
   /** The file path the content phase maps the URI to ($request_filename). */
   filePath = '';
-  /** socket.bytesWritten when this request started: $bytes_sent is the difference. */
-  readonly bytesWrittenAtStart: number;
+  /** Head and body bytes of an answer written raw on the socket (client-error.ts). */
+  rawHeadBytes = 0;
+  rawBodyBytes = 0;
   /** Bytes of request body read or discarded so far, for $request_length. */
   bodyBytes = 0;
   /** This request's number on its connection ($connection_requests). */
@@ -68,7 +69,6 @@ export class HttpRequest {
     this.startMs = Date.now();
     this.method = req.method ?? 'GET';
     this.requestLine = requestLine ?? `${this.method} ${req.url ?? ''} HTTP/${req.httpVersion}`;
-    this.bytesWrittenAtStart = socket.bytesWritten;
     this.connectionRequests = conn.requests;
   }
 

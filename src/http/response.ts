@@ -21,6 +21,20 @@ export class NgtsResponse extends http.ServerResponse {
   /** The request this response answers; set by the core before anything is written. */
   ngts: HttpRequest | undefined = undefined;
   private ngtsHeadersApplied = false;
+  /** Body bytes handed to write()/end(): $body_bytes_sent of this response alone, even pipelined. */
+  ngtsBodyBytes = 0;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override write(chunk: any, ...rest: any[]): boolean {
+    this.ngtsBodyBytes += byteLength(chunk, rest[0]);
+    return (super.write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override end(...args: any[]): this {
+    if (args.length > 0 && typeof args[0] !== 'function') this.ngtsBodyBytes += byteLength(args[0], args[1]);
+    return (super.end as (...a: unknown[]) => this)(...args);
+  }
 
   override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
     const r = this.ngts;
@@ -129,6 +143,12 @@ function withoutHeader(headers: Headers, lower: string): Headers {
     if (String(headers[i]).toLowerCase() !== lower) out.push(headers[i], headers[i + 1]);
   }
   return out;
+}
+
+function byteLength(chunk: unknown, encoding: unknown): number {
+  if (chunk === undefined || chunk === null) return 0;
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8');
+  return (chunk as Uint8Array).byteLength ?? 0;
 }
 
 /** ngx_next_time: the next moment (local time) at `secondsOfDay` after `now`. */
