@@ -13,14 +13,14 @@ import { serveDirectory, type DirectoryContext, type DirectoryOutcome } from '..
 import { serveFile, type StaticOutcome } from '../content/static.js';
 import type { ErrorLog } from '../log/error-log.js';
 import { httpDateNow } from '../log/clock.js';
-import { normalizeHost } from './host.js';
+import { readRequestHead } from './request-head.js';
 import type { LocRuntime } from './loc-runtime.js';
 import { contentTypeFor } from './content-type.js';
 import type { NgtsResponse } from './response.js';
 import { HttpRequest, type ConnectionState } from './request.js';
 import type { ServerNameTable } from './server-names.js';
 import { isRedirect, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-response.js';
-import { parseRequestTarget, resolveInternalUri } from './uri.js';
+import { resolveInternalUri } from './uri.js';
 import { mapUriToPath } from './path-map.js';
 import { logRequest } from './request-log.js';
 
@@ -76,59 +76,8 @@ export class HttpCore {
     r.vhost = table.defaultServer;
     r.level = table.defaultServer.level;
 
-    const buffers = table.defaultServer.level.conf.largeClientHeaderBuffers;
-    // nginx reads the request line into one large buffer: longer is "414 Request-URI Too Large".
-    if (r.requestLine.length + 2 > buffers.size) {
-      return this.reject(r, 414, 'info', 'client sent too long URI while reading client request line');
-    }
-    // HTTP/0.9 ("GET /" followed by an empty line, as node's parser reads it) is refused: ngts
-    // speaks HTTP/1.x only, where nginx would still answer 0.9 requests.
-    if (req.httpVersionMajor === 0) {
-      return this.reject(r, 400, 'info', 'client sent invalid version while reading client request line');
-    }
-    if (req.httpVersionMajor > 1) {
-      return this.reject(r, 505, 'info', 'client sent invalid version while reading client request line');
-    }
-    const target = parseRequestTarget(req.url ?? '');
-    if (target === undefined) {
-      return this.reject(r, 400, 'info', 'client sent invalid request while reading client request line');
-    }
-    r.uri = target.uri;
-    r.args = target.args;
-
-    // One pass over the raw headers for what node does not check: line sizes, Host count,
-    // Transfer-Encoding values.
-    const raw = req.rawHeaders;
-    let firstHost = -1;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i];
-      if (name.length + raw[i + 1].length + 4 > buffers.size) {
-        // nginx quotes up to NGX_MAX_ERROR_STR - 300 bytes of the line.
-        return this.reject(r, REQUEST_HEADER_TOO_LARGE, 'info',
-          `client sent too long header line: "${(name + ': ' + raw[i + 1]).slice(0, 1748)}..." while reading client request headers`);
-      }
-      if (name.length === 4 && name.toLowerCase() === 'host') {
-        if (firstHost >= 0) {
-          return this.reject(r, 400, 'info', `client sent duplicate host header: "${name}: ${raw[i + 1]}", `
-            + `previous value: "${raw[firstHost]}: ${raw[firstHost + 1]}" while reading client request headers`);
-        }
-        firstHost = i;
-      }
-    }
-    const te = req.headers['transfer-encoding'];
-    if (te !== undefined && te.toLowerCase() !== 'chunked') {
-      return this.reject(r, 501, 'info', `client sent unknown "Transfer-Encoding": "${te}" while reading client request headers`);
-    }
-    const hostHeader = target.host ?? req.headers.host;
-    if (hostHeader !== undefined) {
-      const host = normalizeHost(hostHeader);
-      if (host === undefined) {
-        return this.reject(r, 400, 'info', 'client sent invalid host header while reading client request headers');
-      }
-      r.host = host;
-    } else if (req.httpVersionMinor >= 1) {
-      return this.reject(r, 400, 'info', 'client sent HTTP/1.1 request without "Host" header while reading client request headers');
-    }
+    const refusal = readRequestHead(r, table.defaultServer.level.conf.largeClientHeaderBuffers.size);
+    if (refusal !== undefined) return this.reject(r, refusal.status, 'info', refusal.message);
     const match = table.select(r.host);
     r.vhost = match.server;
     r.level = match.server.level;
