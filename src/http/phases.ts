@@ -23,6 +23,7 @@ import { isRedirect, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-res
 import { resolveInternalUri } from './uri.js';
 import { mapUriToPath } from './path-map.js';
 import { logRequest } from './request-log.js';
+import { absoluteLocation, headerSafe } from './location-header.js';
 
 /**
  * A content handler of another module (the proxy): returns true when it takes the request (it
@@ -151,7 +152,7 @@ export class HttpCore {
     const { code, text } = level.returnAction!;
     if (code === 444) return this.finalize(r, 444);
     if (isRedirect(code) || code === 305 || code === 306) {
-      if (text) r.res.setHeader('Location', this.absoluteLocation(r, headerSafe(text.evaluate(r))));
+      if (text) r.res.setHeader('Location', absoluteLocation(r, headerSafe(text.evaluate(r))));
       return this.finalize(r, code);
     }
     if (text === undefined) {
@@ -282,7 +283,7 @@ export class HttpCore {
       case 'method_not_allowed':
         return this.finalize(r, 405);
       case 'directory':
-        r.res.setHeader('Location', this.absoluteLocation(r, headerSafe(r.uri + '/' + (r.args ? '?' + r.args : ''))));
+        r.res.setHeader('Location', absoluteLocation(r, headerSafe(r.uri + '/' + (r.args ? '?' + r.args : ''))));
         return this.finalize(r, 301);
       default:
         return this.unexpectedOutcome(r, outcome);
@@ -377,25 +378,6 @@ export class HttpCore {
     res.end(r.method === 'HEAD' ? undefined : body);
   }
 
-  /**
-   * A Location starting with "/" made absolute as nginx's header filter does (absolute_redirect):
-   * the Host of the request (or the local address), and the port unless it is 80.
-   */
-  absoluteLocation(r: HttpRequest, location: string): string {
-    const conf = r.level?.conf;
-    if (!location.startsWith('/') || !conf || !conf.absoluteRedirect) return location;
-    let host: string;
-    if (conf.serverNameInRedirect) host = r.serverName;
-    else if (r.host !== '') host = r.host;
-    else {
-      const a = r.conn.localAddress;
-      host = a.includes(':') ? `[${a}]` : a;
-    }
-    const port = r.conn.localPort;
-    const portText = conf.portInRedirect && port !== 80 ? ':' + port : '';
-    return `http://${host}${portText}${location}`;
-  }
-
   /** An error-log line with nginx's request context. */
   logError(r: HttpRequest, level: 'error' | 'info' | 'warn', message: string): void {
     const log = this.options.errorLog;
@@ -454,13 +436,3 @@ function splitArgs(uri: string): [string, string] {
   return q < 0 ? [uri, ''] : [uri.slice(0, q), uri.slice(q + 1)];
 }
 
-/** Header values must not carry control characters (a decoded "%0d%0a" in a URI): escape them. */
-function headerSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!/[\x00-\x1f\x7f-\uffff]/.test(value)) return value;
-  let out = '';
-  for (const b of Buffer.from(value, 'utf8')) {
-    out += b < 0x20 || b === 0x7f ? '%' + b.toString(16).toUpperCase().padStart(2, '0') : String.fromCharCode(b);
-  }
-  return out;
-}
