@@ -42,7 +42,41 @@ export interface HttpRuntime {
 }
 
 const CONNECTION = Symbol('ngts.connection');
-type TrackedSocket = Socket & { [CONNECTION]?: ConnectionState };
+const TABLE = Symbol('ngts.serverTable');
+type TrackedSocket = Socket & { [CONNECTION]?: ConnectionState; [TABLE]?: ServerNameTable };
+
+interface AddressEntry {
+  listen: ListenConf;
+  servers: VirtualServer[];
+}
+
+/** The default_server of an address, else its first server. */
+function serverTable(listen: ListenConf, list: VirtualServer[]): ServerNameTable {
+  const defaultServer = list.find((v) => v.conf.listens.some((l) => l.key === listen.key && l.defaultServer)) ?? list[0];
+  return new ServerNameTable(list, defaultServer);
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/** One socket per address, except addresses covered by a wildcard of their port and family. */
+function socketGroups(byAddress: Map<string, AddressEntry>): { main: AddressEntry; covered: AddressEntry[] }[] {
+  const entries = [...byAddress.values()];
+  const wildcardOf = (e: AddressEntry) => entries.find((w) => w !== e && isWildcard(w.listen.host)
+    && w.listen.port === e.listen.port && w.listen.host.includes(':') === e.listen.host.includes(':'));
+  const groups = new Map<AddressEntry, AddressEntry[]>();
+  for (const e of entries) {
+    const w = isWildcard(e.listen.host) ? undefined : wildcardOf(e);
+    if (w) {
+      if (!groups.has(w)) groups.set(w, []);
+      groups.get(w)!.push(e);
+    } else if (!groups.has(e)) {
+      groups.set(e, []);
+    }
+  }
+  return [...groups].map(([main, covered]) => ({ main, covered }));
+}
 
 /** nginx numbers connections per worker ("*12" in the error log, $connection). */
 let connectionCounter = 0;
@@ -71,9 +105,15 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
 
   const core = new HttpCore(options);
   const servers: ListeningServer[] = [];
-  for (const { listen, servers: list } of byAddress.values()) {
-    const defaultServer = list.find((v) => v.conf.listens.some((l) => l.key === listen.key && l.defaultServer)) ?? list[0];
-    const table = new ServerNameTable(list, defaultServer);
+  for (const group of socketGroups(byAddress)) {
+    const { listen, servers: list } = group.main;
+    const table = serverTable(listen, list);
+    // An address covered by a wildcard listen on the same port shares its socket, as nginx
+    // binds only the wildcard; the connection's local address picks that address's servers.
+    const byLocalAddress = new Map<string, ServerNameTable>();
+    for (const extra of group.covered) byLocalAddress.set(extra.listen.host, serverTable(extra.listen, extra.servers));
+    const tableFor = (socket: Socket): ServerNameTable => (byLocalAddress.size > 0 && byLocalAddress.get(socket.localAddress ?? '')) || table;
+    const defaultServer = table.defaultServer;
     // Reading the header happens before the virtual server is known: nginx uses the default
     // server's client_header_timeout and large_client_header_buffers, and so does ngts.
     const conf = defaultServer.level.conf;
@@ -89,20 +129,21 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     });
     server.on('connection', (socket: TrackedSocket) => {
       socket[CONNECTION] = newConnection(socket, listen);
+      socket[TABLE] = tableFor(socket);
     });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const socket = req.socket as TrackedSocket;
       const conn = socket[CONNECTION] ??= newConnection(socket, listen);
-      core.run(req, res as NgtsResponse, conn, table);
+      core.run(req, res as NgtsResponse, conn, socket[TABLE] ?? table);
     });
     server.on('clientError', (err: Error, socket: TrackedSocket) => {
-      answerClientError(err, socket, defaultServer, socket[CONNECTION], options.errorLog);
+      answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
     });
     // nginx has no CONNECT method: its parser refuses the request line with a 400.
     server.on('connect', (req: http.IncomingMessage, socket: TrackedSocket) => {
       const line = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
       const err = Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD', rawPacket: Buffer.from(line, 'latin1') });
-      answerClientError(err, socket, defaultServer, socket[CONNECTION], options.errorLog);
+      answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
     });
     servers.push({ listen, server });
   }

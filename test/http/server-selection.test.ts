@@ -117,3 +117,26 @@ describe('wildcards, regexes and default_server', () => {
     assert.equal(parseHead(r.text).body, 'exact');
   });
 });
+
+describe('a specific address next to a wildcard on the same port (nginx binds the wildcard only)', () => {
+  let site: Site;
+  before(async () => {
+    site = await startSite(`
+      server { listen 8080; return 200 "wildcard-default"; }
+      server { listen 127.0.0.1:8080; server_name local.example; return 200 "local-only"; }
+      server { listen 8080; server_name named.example; return 200 "wildcard-named"; }
+    `);
+  });
+  after(() => site.close());
+
+  it('one socket serves both addresses', () => {
+    assert.equal(site.runtime.servers.length, 1);
+    assert.equal(site.runtime.servers[0].listen.key, '0.0.0.0:8080');
+  });
+
+  it('a connection to 127.0.0.1 is served by the servers of 127.0.0.1:8080 only', async () => {
+    assert.equal((await site.get('/', { headers: { Host: 'local.example' } })).body, 'local-only');
+    // named.example listens on the wildcard only: not a candidate for 127.0.0.1.
+    assert.equal((await site.get('/', { headers: { Host: 'named.example' } })).body, 'local-only');
+  });
+});
