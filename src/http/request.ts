@@ -53,6 +53,8 @@ export class HttpRequest {
   bodyBytes = 0;
   /** This request's number on its connection ($connection_requests). */
   readonly connectionRequests: number;
+  /** Per-request state of other modules (the proxy's upstream log for $upstream_* variables). */
+  modules: Record<string, unknown> | undefined = undefined;
   /** $request_id, made on first use. */
   requestId = '';
   /** True once the response is complete or the connection was closed for it. */
