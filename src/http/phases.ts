@@ -16,7 +16,7 @@ import { httpDateNow } from '../log/clock.js';
 import { readRequestHead } from './request-head.js';
 import type { LocRuntime } from './loc-runtime.js';
 import { contentTypeFor } from './content-type.js';
-import type { NgtsResponse } from './response.js';
+import { NgtsResponse } from './response.js';
 import { HttpRequest, type ConnectionState } from './request.js';
 import type { ServerNameTable } from './server-names.js';
 import { isRedirect, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-response.js';
@@ -44,6 +44,25 @@ export interface CoreOptions {
 export class HttpCore {
   constructor(private readonly options: CoreOptions) {}
 
+  /**
+   * node's 'upgrade' event: no response object and no parser left on the socket. The request
+   * goes through the same phases with a response made here; unless a content handler takes the
+   * upgrade, it is answered like any request and the connection closed after it (nginx, too,
+   * serves an Upgrade request it does not proxy as a plain one).
+   */
+  runUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, conn: ConnectionState, table: ServerNameTable): void {
+    const res = new NgtsResponse(req);
+    res.assignSocket(socket);
+    res.shouldKeepAlive = false;
+    // assignSocket makes the socket's 'close' the response's 'close' (access log, as usual).
+    res.once('finish', () => socket.end());
+    try {
+      this.handle(req, res, conn, table, head);
+    } catch (e) {
+      this.internalError(res, e);
+    }
+  }
+
   /** The 'request' listener: a bug in a phase answers 500 and is logged, never a worker crash. */
   run(req: http.IncomingMessage, res: NgtsResponse, conn: ConnectionState, table: ServerNameTable): void {
     try {
@@ -64,10 +83,11 @@ export class HttpCore {
     }
   }
 
-  private handle(req: http.IncomingMessage, res: NgtsResponse, conn: ConnectionState, table: ServerNameTable): void {
+  private handle(req: http.IncomingMessage, res: NgtsResponse, conn: ConnectionState, table: ServerNameTable, upgradeHead?: Buffer): void {
     const socket = req.socket as Socket;
     conn.requests++;
     const r = new HttpRequest(req, res, socket, conn);
+    r.upgradeHead = upgradeHead;
     res.ngts = r;
     res.sendDate = false;
     res.setHeader('Server', table.defaultServer.level.serverHeader);

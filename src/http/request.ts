@@ -55,6 +55,11 @@ export class HttpRequest {
   readonly connectionRequests: number;
   /** Per-request state of other modules (the proxy's upstream log for $upstream_* variables). */
   modules: Record<string, unknown> | undefined = undefined;
+  /**
+   * For a request with "Upgrade" (node's 'upgrade' event): the bytes read after its head. A
+   * content handler that takes the upgrade (the proxy's WebSocket path) owns r.socket from then on.
+   */
+  upgradeHead: Buffer | undefined = undefined;
   /** $request_id, made on first use. */
   requestId = '';
   /** True once the response is complete or the connection was closed for it. */

@@ -136,6 +136,10 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
       const conn = socket[CONNECTION] ??= newConnection(socket, listen);
       core.run(req, res as NgtsResponse, conn, socket[TABLE] ?? table);
     });
+    server.on('upgrade', (req: http.IncomingMessage, socket: TrackedSocket, head: Buffer) => {
+      const conn = socket[CONNECTION] ??= newConnection(socket, listen);
+      core.runUpgrade(req, socket, head, conn, socket[TABLE] ?? table);
+    });
     server.on('clientError', (err: Error, socket: TrackedSocket) => {
       answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
     });
