@@ -41,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const confFile = path.resolve(prefix, options.confFile ?? 'conf/nginx.conf');
   const startup: Startup = {
     options, prefix, confFile,
-    load: () => loadConfig({ prefix, confFile, globals: options.globals }),
+    load: () => loadConfig({ prefix, confFile, globals: options.globals, errorLog: options.errorLog }),
   };
 
   if (options.test) return testConfig(startup);
