@@ -42,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const confFile = path.resolve(prefix, options.confFile ?? 'conf/nginx.conf');
   const startup: Startup = {
     options, prefix, confFile,
-    load: () => checkHttpConfig(loadConfig({ prefix, confFile, globals: options.globals })),
+    load: () => checkHttpConfig(loadConfig({ prefix, confFile, globals: options.globals, errorLog: options.errorLog })),
   };
 
   if (options.test) return testConfig(startup);

@@ -1,12 +1,13 @@
-# nginx.conf structure: statements, each a directive name with arguments ending in ";" or
-# in a block. Tokens come from src/config/lexer.ts through the filtering lexer in parse.ts
-# (white space and comments never reach the grammar). One parse per input: the list rules are
-# left-recursive and the grammar has no ambiguity, which keeps nearley linear.
+# nginx.conf structure: statements, each a run of words (the directive's name and arguments)
+# ending in ";" or in a block. Tokens come from src/config/token-stream.ts (white space and
+# comments never reach the grammar; a run of arguments is one `words` token). One parse per
+# input: the list rule is left-recursive and the grammar has no ambiguity, which keeps nearley
+# linear.
 @preprocessor typescript
 
 @{%
-import { significantLexer } from './token-stream.js';
-import type { RawStatement, RawToken } from './ast.js';
+import { significantLexer, type WordsToken } from './token-stream.js';
+import type { RawStatement } from './ast.js';
 const lexer = significantLexer;
 %}
 
@@ -17,12 +18,11 @@ main -> statements {% id %}
 statements -> null {% () => [] %}
   | statements statement {% (d) => { d[0].push(d[1]); return d[0]; } %}
 
-statement -> value args %semi {% (d): RawStatement => ({ name: d[0], args: d[1], end: d[2] }) %}
-  | value args %lbrace statements %rbrace {% (d): RawStatement => ({ name: d[0], args: d[1], end: d[2], block: d[3], close: d[4] }) %}
+statement -> %words %semi {% (d): RawStatement => statementOf(d[0], d[1]) %}
+  | %words %lbrace statements %rbrace {% (d): RawStatement => ({ ...statementOf(d[0], d[1]), block: d[2], close: d[3] }) %}
 
-args -> null {% () => [] %}
-  | args value {% (d) => { d[0].push(d[1]); return d[0]; } %}
-
-value -> %word {% (d): RawToken => d[0] %}
-  | %dq {% (d): RawToken => d[0] %}
-  | %sq {% (d): RawToken => d[0] %}
+@{%
+function statementOf(words: WordsToken, end: RawStatement['end']): RawStatement {
+  return { name: words.values[0], args: words.values.slice(1), end };
+}
+%}

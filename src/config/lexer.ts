@@ -6,17 +6,17 @@
 import moo from 'moo';
 
 export const lexerRules = {
-  ws: /[ \t\r\f\v]+/,
-  nl: { match: /\n/, lineBreaks: true },
+  ws: { match: /\s+/, lineBreaks: true },
   comment: /#[^\n]*/,
   lbrace: '{',
   rbrace: '}',
   semi: ';',
-  dq: { match: /"(?:\\[\s\S]|[^"\\])*"/, lineBreaks: true },
-  sq: { match: /'(?:\\[\s\S]|[^'\\])*'/, lineBreaks: true },
+  dq: { match: /"(?:\\[\s\S]|[^"\\])*"/, lineBreaks: true, value: (text: string) => tokenValue('dq', text) },
+  sq: { match: /'(?:\\[\s\S]|[^'\\])*'/, lineBreaks: true, value: (text: string) => tokenValue('sq', text) },
   word: {
     match: /(?:\\[\s\S]|\$\{|[^\s;{}"'#\\])(?:\\[\s\S]|\$\{|[^\s;{\\])*/,
     lineBreaks: true,
+    value: (text: string) => tokenValue('word', text),
   },
   // An unterminated quote or a trailing lone backslash: reported as "unexpected end of file".
   unterminated: { match: /["'\\][\s\S]*/, lineBreaks: true },

@@ -5,7 +5,7 @@ import path from 'node:path';
 import os from 'node:os';
 import type { Directive } from './ast.js';
 import { COMMAND_LINE, ConfigError, closestName, directiveError } from './errors.js';
-import { expandIncludes, parseFileWithIncludes, parseText, type SourceSet } from './parse.js';
+import { parseAndExpand, parseFileWithIncludes, SyntaxFailure, TRUNCATION_MARK, type SourceSet } from './parse.js';
 import { directiveTable } from './directives/index.js';
 import { NGINX_ONLY_DIRECTIVES } from './directives/nginx-only.js';
 import { defaultLocConf, mergeLocConf } from './merge.js';
@@ -19,6 +19,8 @@ export interface LoadOptions {
   confFile: string;
   /** -g: main-context directives given on the command line. */
   globals?: string;
+  /** -e: the error log used when the configuration names none at main level ("stderr" or a path). */
+  errorLog?: string;
 }
 
 export interface LoadResult {
@@ -43,12 +45,27 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   const sources: SourceSet = { texts: new Map() };
   const warnings: ConfigError[] = [];
   try {
-    const directives = parseFileWithIncludes(file, confDir, sources);
-    if (opts.globals !== undefined) {
-      sources.texts.set(COMMAND_LINE, opts.globals);
-      directives.push(...expandIncludes(parseText(opts.globals, COMMAND_LINE), confDir, sources, []));
+    let directives: Directive[];
+    try {
+      directives = parseFileWithIncludes(file, confDir, sources);
+      if (opts.globals !== undefined) {
+        sources.texts.set(COMMAND_LINE, opts.globals);
+        directives.push(...parseAndExpand(opts.globals, COMMAND_LINE, confDir, sources, []));
+      }
+    } catch (e) {
+      if (!(e instanceof SyntaxFailure)) throw e;
+      // As nginx, which handles directives while reading: an error in one that comes before the
+      // syntax error is reported first; reaching the mark means the syntax error is the first.
+      try {
+        readDirectives(e.prefix, prefix, file, confDir, warnings);
+      } catch (inner) {
+        if (!(inner instanceof ReachedTruncation)) throw inner;
+      }
+      throw e.error;
     }
-    const config = readDirectives(directives, prefix, file, confDir, warnings);
+    const defaultErrorLog = opts.errorLog === undefined || opts.errorLog === 'stderr'
+      ? opts.errorLog : path.resolve(prefix, opts.errorLog);
+    const config = readDirectives(directives, prefix, file, confDir, warnings, defaultErrorLog);
     config.files = [...sources.texts.keys()].filter((f) => f !== COMMAND_LINE);
     return { config: deepFreeze(config), sources: sources.texts, warnings };
   } catch (e) {
@@ -57,7 +74,11 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   }
 }
 
-function readDirectives(list: Directive[], prefix: string, file: string, confDir: string, warnings: ConfigError[]): Config {
+class ReachedTruncation extends Error {}
+
+function readDirectives(
+  list: Directive[], prefix: string, file: string, confDir: string, warnings: ConfigError[], defaultErrorLog?: string,
+): Config {
   const main: MainDraft = { errorLogs: [] };
   const scope: Scope = {
     context: 'main', main, prefix, confDir,
@@ -66,13 +87,14 @@ function readDirectives(list: Directive[], prefix: string, file: string, confDir
   };
   walk(list, scope);
   if (!main.eventsSeen) throw new ConfigError('no "events" section in configuration');
-  const config: Config = { prefix, file, files: [], main: finishMain(main, prefix) };
+  const config: Config = { prefix, file, files: [], main: finishMain(main, prefix, defaultErrorLog) };
   if (scope.http) config.http = finishHttp(scope.http, prefix, warnings);
   return config;
 }
 
 function walk(block: Directive[], scope: Scope): void {
   for (const d of block) {
+    if (d.name === TRUNCATION_MARK) throw new ReachedTruncation();
     const rows = directiveTable.get(d.name);
     if (!rows) {
       if (NGINX_ONLY_DIRECTIVES.has(d.name)) throw directiveError(d, `"${d.name}" directive is not supported by ngts`);
@@ -86,22 +108,29 @@ function walk(block: Directive[], scope: Scope): void {
     const n = d.args.length;
     const ok = spec.args === 'flag' ? n === 1 : n >= spec.args.min && n <= spec.args.max;
     if (!ok) throw directiveError(d, `invalid number of arguments in "${d.name}" directive`);
+    const cut = spec.block === 'raw' ? d.block!.findIndex((x) => x.name === TRUNCATION_MARK) : -1;
+    if (cut >= 0) {
+      // A raw block (types) cut by a syntax error: its entries before the error count first.
+      spec.handle({ ...d, block: d.block!.slice(0, cut) }, scope);
+      throw new ReachedTruncation();
+    }
     spec.handle(d, scope);
   }
 }
 
-function finishMain(m: MainDraft, prefix: string): MainConf {
-  return {
+function finishMain(m: MainDraft, prefix: string, defaultErrorLog = prefix + '/logs/error.log'): MainConf {
+  const main: MainConf = {
     workerProcesses: m.workerProcesses ?? 1,
     pid: m.pid ?? prefix + '/logs/ngts.pid',
-    errorLogs: m.errorLogs.length > 0 ? m.errorLogs : [{ path: prefix + '/logs/error.log', level: 'error' }],
+    errorLogs: m.errorLogs.length > 0 ? m.errorLogs : [{ path: defaultErrorLog, level: 'error' }],
     daemon: m.daemon ?? true,
-    user: m.user,
-    workerRlimitNofile: m.workerRlimitNofile,
-    workerShutdownTimeout: m.workerShutdownTimeout,
     workerConnections: m.workerConnections ?? 512,
     configWatch: m.configWatch ?? false,
   };
+  if (m.user) main.user = m.user;
+  if (m.workerRlimitNofile !== undefined) main.workerRlimitNofile = m.workerRlimitNofile;
+  if (m.workerShutdownTimeout !== undefined) main.workerShutdownTimeout = m.workerShutdownTimeout;
+  return main;
 }
 
 function finishHttp(h: HttpDraft, prefix: string, warnings: ConfigError[]): HttpConf {
@@ -162,10 +191,18 @@ function checkListens(drafts: ServerDraft[], servers: ServerConf[], warnings: Co
   });
 }
 
+/**
+ * Freezes the Config and drops keys whose value is undefined, so that the Config a worker
+ * receives over IPC (JSON) is exactly the one the master holds.
+ */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (record[key] === undefined && !Array.isArray(value)) delete record[key];
+      else deepFreeze(record[key]);
+    }
     Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
 }

@@ -12,18 +12,33 @@ import { expandGlob, hasGlobMagic } from './glob.js';
 
 const compiledGrammar = nearley.Grammar.fromCompiled(grammar);
 
+/**
+ * The name of the statement that ends every block cut short by a syntax error. nginx handles
+ * each directive as it reads it, so an error in a directive *before* a syntax error is the one
+ * it reports; the loader walks the valid prefix and stops at this mark to do the same.
+ */
+export const TRUNCATION_MARK = '\u0001ngts-syntax-error-here';
+
+/** A syntax error, with the directives that came before it (ending in TRUNCATION_MARK). */
+export class SyntaxFailure extends Error {
+  constructor(readonly error: ConfigError, readonly prefix: Directive[]) {
+    super(error.message);
+  }
+}
+
 /** Parse one file's text. `file` is the name used in messages. */
 export function parseText(text: string, file: string): Directive[] {
   const parser = new nearley.Parser(compiledGrammar);
   try {
     parser.feed(text);
   } catch (e) {
-    if (e instanceof LexicalError) throw new ConfigError(e.message, file, e.line, { line: e.line, col: e.col });
+    const lexical = significantLexer.error;
     const token = (e as { token?: RawToken }).token;
-    if (token) {
-      throw new ConfigError(`unexpected "${token.text}"`, file, token.line, { line: token.line, col: token.col });
-    }
-    throw e;
+    let error: ConfigError;
+    if (lexical) error = new ConfigError(lexical.message, file, lexical.line, { line: lexical.line, col: lexical.col });
+    else if (token) error = new ConfigError(`unexpected "${token.text}"`, file, token.line, { line: token.line, col: token.col });
+    else throw e;
+    throw syntaxFailure(error, text, file);
   }
   if (parser.results.length === 0) {
     const lastLine = countLines(text);
@@ -31,10 +46,17 @@ export function parseText(text: string, file: string): Directive[] {
     const message = significantLexer.inStatement
       ? 'unexpected end of file, expecting ";" or "}"'
       : 'unexpected end of file, expecting "}"';
-    throw new ConfigError(message, file, lastLine, { line: lastLine, col: lastCol });
+    throw syntaxFailure(new ConfigError(message, file, lastLine, { line: lastLine, col: lastCol }), text, file);
   }
   if (parser.results.length > 1) throw new Error(`ambiguous configuration grammar (${parser.results.length} parses)`);
   return (parser.results[0] as RawStatement[]).map((s) => toDirective(s, file));
+}
+
+/** The statements before the error, every open block closed after a TRUNCATION_MARK statement. */
+function syntaxFailure(error: ConfigError, text: string, file: string): SyntaxFailure {
+  const { boundary, depthAtBoundary } = significantLexer;
+  const prefixText = text.slice(0, boundary) + `\n${TRUNCATION_MARK};` + '}'.repeat(Math.max(0, depthAtBoundary));
+  return new SyntaxFailure(error, parseText(prefixText, file));
 }
 
 function countLines(text: string): number {
@@ -69,16 +91,43 @@ export interface SourceSet {
 export function parseFileWithIncludes(file: string, confDir: string, sources: SourceSet): Directive[] {
   const text = readConfigFile(file, undefined);
   sources.texts.set(file, text);
-  return expandIncludes(parseText(text, file), confDir, sources, [file]);
+  return parseAndExpand(text, file, confDir, sources, [file]);
+}
+
+/** parseText + expandIncludes; a syntax error keeps the expanded prefix before it. */
+export function parseAndExpand(text: string, file: string, confDir: string, sources: SourceSet, stack: string[]): Directive[] {
+  let list: Directive[];
+  try {
+    list = parseText(text, file);
+  } catch (e) {
+    if (!(e instanceof SyntaxFailure)) throw e;
+    throw new SyntaxFailure(e.error, expandIncludes(e.prefix, confDir, sources, stack));
+  }
+  return expandIncludes(list, confDir, sources, stack);
 }
 
 export function expandIncludes(list: Directive[], confDir: string, sources: SourceSet, stack: string[]): Directive[] {
   const out: Directive[] = [];
   for (const d of list) {
+    try {
+      expandOne(d, out, confDir, sources, stack);
+    } catch (e) {
+      // A syntax error inside an included file or a block: everything before it stays, in place.
+      if (!(e instanceof SyntaxFailure)) throw e;
+      if (d.name === 'include') out.push(...e.prefix);
+      else out.push({ ...d, block: e.prefix });
+      throw new SyntaxFailure(e.error, out);
+    }
+  }
+  return out;
+}
+
+function expandOne(d: Directive, out: Directive[], confDir: string, sources: SourceSet, stack: string[]): void {
+  {
     if (d.name !== 'include') {
       if (d.block) d.block = expandIncludes(d.block, confDir, sources, stack);
       out.push(d);
-      continue;
+      return;
     }
     if (d.args.length !== 1 || d.block) {
       throw directiveError(d, d.block ? 'directive "include" is not terminated by ";"'
@@ -92,10 +141,9 @@ export function expandIncludes(list: Directive[], confDir: string, sources: Sour
       }
       const text = readConfigFile(f, d);
       sources.texts.set(f, text);
-      out.push(...expandIncludes(parseText(text, f), confDir, sources, [...stack, f]));
+      out.push(...parseAndExpand(text, f, confDir, sources, [...stack, f]));
     }
   }
-  return out;
 }
 
 function readConfigFile(file: string, includedBy: Directive | undefined): string {

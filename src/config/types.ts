@@ -87,6 +87,15 @@ export interface ProxyPassConf {
   origin: Origin;
 }
 
+/** One `proxy_redirect FROM TO` rule; FROM starting with ~ or ~* is a regex. */
+export interface ProxyRedirectRule {
+  from: string;
+  to: string;
+}
+
+/** `proxy_redirect`: off, default (derived from proxy_pass and the location), or rules. */
+export type ProxyRedirectConf = { mode: 'off' } | { mode: 'rules'; rules: (ProxyRedirectRule | 'default')[] };
+
 export interface ProxyHeaderConf {
   name: string;
   value: string;
@@ -109,6 +118,8 @@ export interface LocConf {
   autoindex?: boolean;
   errorPages?: ErrorPageConf[];
   accessLogs?: AccessLogConf[];
+  /** `access_log off` was given at this level (ngts keeps accessLogs empty there). */
+  accessLogOff?: boolean;
   errorLogs?: ErrorLogConf[];
   keepaliveTimeout?: number;
   keepaliveHeaderTimeout?: number;
@@ -137,6 +148,22 @@ export interface LocConf {
   types?: Record<string, string> | null;
   proxyPass?: ProxyPassConf;
   proxySetHeaders?: ProxyHeaderConf[];
+  /** Lowercased names; unset fields take nginx's defaults in src/proxy/location.ts. */
+  proxyHideHeaders?: string[];
+  proxyPassHeaders?: string[];
+  proxyRedirect?: ProxyRedirectConf;
+  proxyHttpVersion?: '1.0' | '1.1';
+  proxyConnectTimeout?: number;
+  proxyReadTimeout?: number;
+  proxySendTimeout?: number;
+  /** proxy_next_upstream conditions as written ("error", "http_502", "off"…). */
+  proxyNextUpstream?: string[];
+  proxyNextUpstreamTries?: number;
+  proxyNextUpstreamTimeout?: number;
+  proxySslServerName?: boolean;
+  proxySslName?: string;
+  proxySslVerify?: boolean;
+  proxyPassRequestHeaders?: boolean;
 }
 
 /** A merged LocConf: every inherited field has a value. */
@@ -168,8 +195,10 @@ export interface ServerConf {
 }
 
 export interface UpstreamPeerConf {
-  /** As written, for logs: "127.0.0.1:9001". */
+  /** "host:port" (":80" added when absent), for logs and $upstream_addr: "127.0.0.1:9001". */
   address: string;
+  /** The address exactly as written (consistent hash builds its points from it, as nginx). */
+  server?: string;
   host: string;
   port: number;
   weight: number;

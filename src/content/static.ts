@@ -1,13 +1,21 @@
-// Serving one file from disk, once the HTTP core has chosen the location and mapped the URI to
-// a path that is known to lie under root/alias. The core handles what follows from the outcome
-// (error_page, index, try_files, the 301 for a directory).
+// Serving one file from disk (nginx's static module with the not_modified and range filters),
+// once the HTTP core has chosen the location and mapped the URI to a path known to lie under
+// root/alias. The core handles what follows from the outcome (error_page, index, try_files, the
+// 301 for a directory).
 //
-// This first version reads the whole file; the static module (conditionals, ranges, cache,
-// ETag/Last-Modified, streaming) replaces the implementation behind the same interface.
+// Hot path (a small file already cached): one stat, one Map lookup, a few header reads, and
+// res.writeHead() with the entry's prepared header array. Misses read small files into the
+// open-file cache; larger files are streamed with backpressure by FileSender.
 import fs from 'node:fs';
 import type http from 'node:http';
-import path from 'node:path';
-import type { MergedLocConf } from '../config/types.js';
+import type { LogLevel, MergedLocConf } from '../config/types.js';
+import { evaluatePreconditions, Precondition } from './conditional.js';
+import { FileSender, type Segment } from './file-sender.js';
+import { systemErrorText } from './error-text.js';
+import { contentTypeFor } from './mime.js';
+import { CachedFile, openFileCache, type FileIdentity } from './open-file-cache.js';
+import { decideRanges, multipartFrame, UNSATISFIABLE, WHOLE, type ByteRange } from './range.js';
+import { sendDefaultSpecialResponse } from './special-response.js';
 
 export interface StaticContext {
   req: http.IncomingMessage;
@@ -17,31 +25,277 @@ export interface StaticContext {
   loc: MergedLocConf;
   /** Called right before the status line is written, to add add_header / expires headers. */
   beforeHeaders(res: http.ServerResponse, status: number): void;
+  /**
+   * Optional: the normalized URI (nginx's r->uri). Its extension picks the Content-Type, as in
+   * nginx; without it the extension of filePath is used.
+   */
+  uri?: string;
+  /**
+   * Optional: the method the request has at this point (nginx's r->method), when it differs from
+   * req.method: an error_page internal redirect turns a POST into a GET. Default: req.method.
+   */
+  method?: string;
+  /**
+   * Optional: lets the core answer 412 and 416 itself (error_page, its default pages). For 416
+   * the Content-Range header is already set on res. Without it the static module writes
+   * nginx's default page for these statuses.
+   */
+  sendSpecialResponse?(status: 412 | 416): void;
+  /**
+   * Optional: receives the error-log messages nginx writes for this request, in nginx's words
+   * ('open() "/srv/x" failed (2: No such file or directory)'); the core adds the "*N " prefix
+   * and the ", client: …" context.
+   */
+  logError?(level: LogLevel, message: string): void;
 }
 
 export type StaticOutcome =
-  | 'served'            // a response was sent (200, 206, 304, 412, 416, HEAD…)
-  | 'not_found'         // ENOENT / ENOTDIR: the core answers 404 (or tries the next try_files entry)
-  | 'forbidden'         // EACCES: 403
+  | 'served'            // a response was committed (200, 206, 304, 412, 416, HEAD…)
+  | 'not_found'         // ENOENT / ENOTDIR / ENAMETOOLONG / not a regular file: 404
+  | 'forbidden'         // EACCES (and ELOOP / EMLINK, as nginx): 403
   | 'directory'         // the path is a directory: the core redirects or serves its index
-  | 'method_not_allowed'; // not GET/HEAD (POST to a static file is 405, as in nginx)
+  | 'method_not_allowed' // not GET/HEAD/POST, or POST to an existing file: 405 (nginx's order)
+  | 'internal_error';   // any other file system error: 500
 
+const STAT_OPTIONS = { throwIfNoEntry: false } as const;
+/** A file that changes under every read is served as read after this many attempts. */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * `done` is called once the response is committed (for a streamed body: once its headers are
+ * written), or with the outcome the core must answer; then nothing has been written.
+ */
 export function serveFile(ctx: StaticContext, done: (outcome: StaticOutcome) => void): void {
-  const { req, res, filePath } = ctx;
-  if (req.method !== 'GET' && req.method !== 'HEAD') return done('method_not_allowed');
-  fs.stat(filePath, (err, st) => {
-    if (err) return done(err.code === 'EACCES' ? 'forbidden' : 'not_found');
+  serve(ctx, done, 1);
+}
+
+function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attempt: number): void {
+  const method = ctx.method ?? ctx.req.method;
+  // ngx_http_static_handler refuses other methods before looking at the file, but POST only
+  // once it knows the file exists and is a regular file (so POST to a missing file is a 404).
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done('method_not_allowed');
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(ctx.filePath, STAT_OPTIONS);
+  } catch (err) {
+    return done(fileError(ctx, err as NodeJS.ErrnoException));
+  }
+  if (st === undefined) return done(fileError(ctx, ENOENT));
+  if (!st.isFile()) {
     if (st.isDirectory()) return done('directory');
-    fs.readFile(filePath, (readErr, data) => {
-      if (readErr) return done(readErr.code === 'EACCES' ? 'forbidden' : 'not_found');
-      const ext = path.extname(filePath).slice(1).toLowerCase();
-      const type = ctx.loc.types?.[ext] ?? ctx.loc.defaultType;
-      res.setHeader('Content-Type', type);
-      res.setHeader('Content-Length', data.length);
+    ctx.logError?.('crit', `"${ctx.filePath}" is not a regular file`);
+    return done('not_found');
+  }
+  if (method === 'POST') return done('method_not_allowed');
+
+  const type = contentTypeFor(ctx.loc, ctx.uri ?? ctx.filePath);
+  let entry = openFileCache.lookup(ctx.filePath, st);
+  if (entry === undefined) {
+    if (st.size <= openFileCache.limits.maxFileSize) return readSmallFile(ctx, type, done, attempt);
+    entry = new CachedFile(st, null);
+    openFileCache.insert(ctx.filePath, entry);
+  }
+  respond(ctx, entry, type, done, attempt);
+}
+
+/** statSync's throwIfNoEntry:false answer stands for this error. */
+const ENOENT = Object.assign(new Error('ENOENT'), { code: 'ENOENT', errno: -2 }) as NodeJS.ErrnoException;
+
+/** ngx_http_static_handler's mapping of open() errors to statuses and log levels. */
+function fileError(ctx: StaticContext, err: NodeJS.ErrnoException, syscall = 'open()'): StaticOutcome {
+  let outcome: StaticOutcome;
+  switch (err.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'ENAMETOOLONG':
+      outcome = 'not_found';
+      break;
+    case 'EACCES':
+    case 'ELOOP':
+    case 'EMLINK':
+      outcome = 'forbidden';
+      break;
+    default:
+      outcome = 'internal_error';
+  }
+  ctx.logError?.(outcome === 'internal_error' ? 'crit' : 'error', `${syscall} "${ctx.filePath}" failed ${systemErrorText(err)}`);
+  return outcome;
+}
+
+function respond(
+  ctx: StaticContext,
+  entry: CachedFile,
+  type: string,
+  done: (outcome: StaticOutcome) => void,
+  attempt: number,
+): void {
+  const { req, res } = ctx;
+  const h = req.headers;
+  const head = (ctx.method ?? req.method) === 'HEAD';
+  const pre = evaluatePreconditions(h, entry);
+  if (pre === Precondition.NotModified) {
+    ctx.beforeHeaders(res, 304);
+    res.writeHead(304, entry.headers304);
+    res.end();
+    return done('served');
+  }
+  if (pre === Precondition.Failed) {
+    special(ctx, 412);
+    return done('served');
+  }
+
+  const ranges = decideRanges(h, entry.size, entry);
+  if (ranges === WHOLE) {
+    const headers = entry.headersFor(type);
+    if (entry.body !== null || head) {
       ctx.beforeHeaders(res, 200);
-      res.statusCode = 200;
-      res.end(req.method === 'HEAD' ? undefined : data);
+      res.writeHead(200, headers);
+      res.end(head ? undefined : entry.body);
+      return done('served');
+    }
+    return streamFromDisk(ctx, entry, 200, headers, [{ prefix: null, start: 0, end: entry.size }], null, done, attempt);
+  }
+  if (ranges === UNSATISFIABLE) {
+    res.setHeader('Content-Range', `bytes */${entry.size}`);
+    special(ctx, 416);
+    return done('served');
+  }
+  if (ranges.length === 1) {
+    const r = ranges[0];
+    const headers = [
+      'Content-Type', type,
+      'Content-Length', String(r.end - r.start),
+      'Last-Modified', entry.lastModified,
+      'ETag', entry.etag,
+      'Content-Range', `bytes ${r.start}-${r.end - 1}/${entry.size}`,
+    ];
+    if (entry.body !== null || head) {
+      ctx.beforeHeaders(res, 206);
+      res.writeHead(206, headers);
+      res.end(head ? undefined : entry.body!.subarray(r.start, r.end));
+      return done('served');
+    }
+    return streamFromDisk(ctx, entry, 206, headers, [{ prefix: null, start: r.start, end: r.end }], null, done, attempt);
+  }
+  return respondMultipart(ctx, entry, type, ranges, head, done, attempt);
+}
+
+function respondMultipart(
+  ctx: StaticContext,
+  entry: CachedFile,
+  type: string,
+  ranges: ByteRange[],
+  head: boolean,
+  done: (outcome: StaticOutcome) => void,
+  attempt: number,
+): void {
+  const { res } = ctx;
+  const frame = multipartFrame(ranges, entry.size, type);
+  const headers = [
+    'Content-Type', frame.contentType,
+    'Content-Length', String(frame.length),
+    'Last-Modified', entry.lastModified,
+    'ETag', entry.etag,
+  ];
+  if (entry.body !== null || head) {
+    ctx.beforeHeaders(res, 206);
+    res.writeHead(206, headers);
+    if (head) res.end();
+    else {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < ranges.length; i++) parts.push(frame.heads[i], entry.body!.subarray(ranges[i].start, ranges[i].end));
+      parts.push(frame.tail);
+      res.end(Buffer.concat(parts, frame.length));
+    }
+    return done('served');
+  }
+  const segments: Segment[] = ranges.map((r, i) => ({ prefix: frame.heads[i], start: r.start, end: r.end }));
+  streamFromDisk(ctx, entry, 206, headers, segments, frame.tail, done, attempt);
+}
+
+function special(ctx: StaticContext, status: 412 | 416): void {
+  if (ctx.sendSpecialResponse !== undefined) ctx.sendSpecialResponse(status);
+  else sendDefaultSpecialResponse(ctx.res, status, (ctx.method ?? ctx.req.method) === 'HEAD', ctx.loc.serverTokens, ctx.beforeHeaders);
+}
+
+/**
+ * Opens the file and checks that what was opened is the version the headers describe (it may
+ * have been replaced since the stat); if not, the request starts over with a fresh stat.
+ */
+function streamFromDisk(
+  ctx: StaticContext,
+  entry: CachedFile,
+  status: number,
+  headers: string[],
+  segments: Segment[],
+  tail: Buffer | null,
+  done: (outcome: StaticOutcome) => void,
+  attempt: number,
+): void {
+  fs.open(ctx.filePath, 'r', (openErr, fd) => {
+    if (openErr !== null) return done(fileError(ctx, openErr));
+    fs.fstat(fd, (statErr, st) => {
+      if (statErr !== null || (!entry.matches(st) && attempt < MAX_ATTEMPTS)) {
+        fs.close(fd, noop);
+        if (statErr !== null) return done(fileError(ctx, statErr, 'fstat()'));
+        return serve(ctx, done, attempt + 1);
+      }
+      ctx.beforeHeaders(ctx.res, status);
+      ctx.res.writeHead(status, headers);
+      new FileSender(fd, ctx.res, segments, tail).start();
       done('served');
     });
   });
 }
+
+/**
+ * A cache miss on a small file: read it whole from one descriptor, with a stat before and after
+ * so that a file rewritten during the read is never cached (and is read again).
+ */
+function readSmallFile(ctx: StaticContext, type: string, done: (outcome: StaticOutcome) => void, attempt: number): void {
+  const readStart = Date.now();
+  fs.open(ctx.filePath, 'r', (openErr, fd) => {
+    if (openErr !== null) return done(fileError(ctx, openErr));
+    fs.fstat(fd, (statErr, before) => {
+      if (statErr !== null) {
+        fs.close(fd, noop);
+        return done(fileError(ctx, statErr, 'fstat()'));
+      }
+      if (!before.isFile() || before.size > openFileCache.limits.maxFileSize) {
+        fs.close(fd, noop);
+        return attempt < MAX_ATTEMPTS ? serve(ctx, done, attempt + 1) : done('not_found');
+      }
+      const body = Buffer.allocUnsafe(before.size);
+      readFully(fd, body, 0, (readErr, length) => {
+        fs.fstat(fd, (afterErr, after) => {
+          fs.close(fd, noop);
+          if (readErr !== null) return done(fileError(ctx, readErr, 'pread()'));
+          const stable = afterErr === null && length === before.size && sameVersion(before, after);
+          if (!stable && attempt < MAX_ATTEMPTS) return serve(ctx, done, attempt + 1);
+          const entry = new CachedFile(stable ? before : { ...identity(after ?? before), size: length }, body.subarray(0, length));
+          if (stable && openFileCache.settled(before, readStart)) openFileCache.insert(ctx.filePath, entry);
+          respond(ctx, entry, type, done, attempt);
+        });
+      });
+    });
+  });
+}
+
+function identity(st: FileIdentity): FileIdentity {
+  return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
+function sameVersion(a: FileIdentity, b: FileIdentity): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+function readFully(fd: number, buf: Buffer, offset: number, cb: (err: NodeJS.ErrnoException | null, length: number) => void): void {
+  if (offset >= buf.length) return cb(null, offset);
+  fs.read(fd, buf, offset, buf.length - offset, offset, (err, n) => {
+    if (err !== null) return cb(err, offset);
+    if (n === 0) return cb(null, offset);
+    readFully(fd, buf, offset + n, cb);
+  });
+}
+
+function noop(): void {}

@@ -65,7 +65,7 @@ export const httpDirectives: DirectiveSpec[] = [
       if (s.loc!.root && !s.loc!.root.alias) {
         throw directiveError(d, '"alias" directive is duplicate, "root" directive was specified earlier');
       }
-      if (s.location!.modifier === '@') throw directiveError(d, `"alias" directive cannot be used inside the named location`);
+      if (s.location!.modifier === '@') throw directiveError(d, `the "alias" directive cannot be used inside the named location`);
       setOnce(d, s.loc!, 'root', { path: fullPath(s.prefix, d.args[0]), alias: true });
     },
   },
@@ -84,7 +84,7 @@ export const httpDirectives: DirectiveSpec[] = [
       const last = d.args[d.args.length - 1];
       if (last.startsWith('=')) {
         const code = Number(last.slice(1));
-        if (!/^=\d+$/.test(last) || code > 999) throw argError(d, d.args.length - 1, `invalid code "${last.slice(1)}"`);
+        if (!/^=\d+$/.test(last) || code > 999) throw argError(d, d.args.length - 1, `invalid code "${last}"`);
       }
       setOnce(d, s.loc!, 'tryFiles', d.args.slice());
     },
@@ -146,7 +146,7 @@ export const httpDirectives: DirectiveSpec[] = [
     handle(d, s) {
       const v = d.args[0];
       if (v !== 'on' && v !== 'off' && v !== 'build') {
-        throw argError(d, 0, `invalid value "${v}" in "server_tokens" directive, it must be "on", "off" or "build"`);
+        throw argError(d, 0, `invalid value "${v}"`);
       }
       setOnce(d, s.loc!, 'serverTokens', v !== 'off');
     },

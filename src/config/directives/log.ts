@@ -35,14 +35,13 @@ export const logDirectives: DirectiveSpec[] = [
     name: 'access_log', contexts: ['http', 'server', 'location'], args: ONE_OR_MORE,
     handle(d, s) {
       const loc = s.loc!;
+      // As in ngx_http_log_set_log: "off" anywhere at a level turns that level's logging off,
+      // whatever other access_log lines it has.
       if (d.args[0] === 'off') {
         if (d.args.length > 1) throw argError(d, 1, `invalid parameter "${d.args[1]}"`);
-        if (loc.accessLogs !== undefined) throw directiveError(d, `"access_log" directive is duplicate`);
+        loc.accessLogOff = true;
         loc.accessLogs = [];
         return;
-      }
-      if (loc.accessLogs !== undefined && loc.accessLogs.length === 0) {
-        throw directiveError(d, `"access_log" directive is duplicate`);
       }
       if (/^(syslog|memory):/.test(d.args[0])) throw argError(d, 0, `"${d.args[0].split(':')[0]}:" access_log targets are not supported by ngts`);
       if (d.args[0].includes('$')) throw argError(d, 0, 'variables in the "access_log" path are not supported by ngts');
@@ -65,7 +64,7 @@ export const logDirectives: DirectiveSpec[] = [
         } else throw argError(d, i, `invalid parameter "${p}"`);
       }
       if (log.flush !== undefined && log.buffer === undefined) log.buffer = 64 * 1024;
-      (loc.accessLogs ??= []).push(log);
+      if (!loc.accessLogOff) (loc.accessLogs ??= []).push(log);
     },
   },
 ];

@@ -1,6 +1,7 @@
 // ngx_http_upstream_module: upstream blocks, their peers and the balancing method.
 import { argError, directiveError } from '../errors.js';
-import { ONE_OR_MORE, TAKE, type DirectiveSpec } from '../spec.js';
+import { ONE_OR_MORE, TAKE, type DirectiveSpec, type Scope } from '../spec.js';
+import type { Directive } from '../ast.js';
 import { numberArg } from '../slots.js';
 import type { UpstreamConf, UpstreamPeerConf } from '../types.js';
 import { parseNumber, parseTime, splitHostPort } from '../values.js';
@@ -33,6 +34,7 @@ export const upstreamDirectives: DirectiveSpec[] = [
       }
       const peer: UpstreamPeerConf = {
         address: hp.port === undefined ? `${address}:80` : address,
+        server: address,
         host: hp.host === 'localhost' ? '127.0.0.1' : hp.host,
         port: hp.port ?? 80,
         weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
@@ -69,17 +71,17 @@ export const upstreamDirectives: DirectiveSpec[] = [
   },
   {
     name: 'ip_hash', contexts: ['upstream'], args: TAKE(0),
-    handle(d, s) { setBalancer(d, s.upstream!, { method: 'ip_hash' }); },
+    handle(d, s) { setBalancer(d, s, { method: 'ip_hash' }); },
   },
   {
     name: 'least_conn', contexts: ['upstream'], args: TAKE(0),
-    handle(d, s) { setBalancer(d, s.upstream!, { method: 'least_conn' }); },
+    handle(d, s) { setBalancer(d, s, { method: 'least_conn' }); },
   },
   {
     name: 'hash', contexts: ['upstream'], args: TAKE(1, 2),
     handle(d, s) {
       if (d.args[1] !== undefined && d.args[1] !== 'consistent') throw argError(d, 1, `invalid parameter "${d.args[1]}"`);
-      setBalancer(d, s.upstream!, { method: 'hash', key: d.args[0], consistent: d.args[1] === 'consistent' });
+      setBalancer(d, s, { method: 'hash', key: d.args[0], consistent: d.args[1] === 'consistent' });
     },
   },
   {
@@ -93,8 +95,9 @@ export const upstreamDirectives: DirectiveSpec[] = [
   },
 ];
 
-function setBalancer(d: Parameters<DirectiveSpec['handle']>[0], up: UpstreamConf, balancer: UpstreamConf['balancer']): void {
-  if (up.balancer.method !== 'round_robin') throw directiveError(d, `"${d.name}" directive is duplicate`);
+function setBalancer(d: Directive, s: Scope, balancer: UpstreamConf['balancer']): void {
+  const up = s.upstream!;
+  if (up.balancer.method !== 'round_robin') s.warn(d, 'load balancing method redefined');
   if ((balancer.method === 'ip_hash' || balancer.method === 'hash') && up.peers.some((p) => p.backup)) {
     throw directiveError(d, 'balancing method does not support parameter "backup"');
   }

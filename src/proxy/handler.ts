@@ -1,0 +1,600 @@
+// The proxy content handler: sends one request to an upstream through http-proxy, walking the
+// peers the balancer picks until one answers or proxy_next_upstream says stop, and streams the
+// answer back. The HTTP core calls it once it has chosen the location and evaluated the
+// variables; the outcome tells the core what to do next (nothing, or error_page for 502/504).
+//
+// http-proxy (1.18) is used with its traps guarded here: every call passes an error callback
+// (an 'error' with no listener would crash the worker); a client that goes away destroys the
+// upstream request ('aborted' no longer fires on Node ≥ 15.5, so sockets would leak); headers
+// are computed before the call (edits in 'proxyReq' are lost with Expect: 100-continue, which
+// nginx does not forward anyway); an agent is always given (without one http-proxy forces
+// Connection: close); timeouts are ngts's own timers, so they answer 504, not a reset; a
+// client's Trailer header is dropped unless the body is chunked (node's client throws on it).
+//
+// How the HTTP core uses it:
+//   per worker:      proxy = new ProxyHandler(errorLog)
+//   per generation:  upstreams = new Upstreams(config.http.upstreams); for each location with
+//                    proxy_pass: compileProxyLocation(loc, location, upstreams); on reload the
+//                    old generation's upstreams.retire()
+//   per request:     pass = pl.pass ?? parseProxyPass(evaluated pl.passTemplate) (undefined: 500)
+//                    upstream = pl.upstream ?? resolveUpstream(pass, upstreams)
+//                    uri = upstreamUri(pass.uri, pl.hasVariables, pl.locationPrefix, {unparsed, uri, args})
+//                    headerValues = pl.setHeaders values evaluated ($proxy_host = proxyHost(pass),
+//                      $proxy_port = pass.port, $proxy_add_x_forwarded_for = proxyAddXForwardedFor(req))
+//                    hashKey = upstream.hashKey evaluated, or ""
+//                    proxy.handle(req, res, plan, done) — or proxy.upgrade(req, socket, head, plan,
+//                      done) from the server's 'upgrade' event
+//   done(outcome, upstreamLog): 'failed' → answer outcome.status (502/504) through error_page;
+//                    'client_closed' → log 499; upstreamLog gives $upstream_addr (addr),
+//                    $upstream_status (statusText), $upstream_response_time, _connect_time, _header_time.
+import { ServerResponse } from 'node:http';
+import type http from 'node:http';
+import type net from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
+import httpProxy from 'http-proxy';
+import type { ErrorLog } from '../log/error-log.js';
+import { withAgentHook, type AgentHook } from './agent.js';
+import { describeFailure, PHASE_ACTION, timeoutFailure, type UpstreamFailure, type UpstreamPhase } from './errors.js';
+import { passResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { proxyHost, type ProxyLocation } from './location.js';
+import { FT_ERROR, FT_HTTP_403, FT_HTTP_404, FT_NON_IDEMPOTENT, FT_TIMEOUT, isNonIdempotent, STATUS_FAILURES } from './next-upstream.js';
+import { releasePeer, type Peer, type PeerOutcome, type PeerSelection } from './peers.js';
+import { UpstreamLog } from './upstream-log.js';
+import type { Upstream } from './upstreams.js';
+import type { ProxyPassUrl } from './uri.js';
+
+/** Everything the core evaluated for this request. */
+export interface ProxyPlan {
+  location: ProxyLocation;
+  /** proxy_pass's URL (location.pass, or the evaluated one when it has variables). */
+  pass: ProxyPassUrl;
+  upstream: Upstream;
+  /** The URI to send, from upstreamUri(). */
+  uri: string;
+  /** The values of location.setHeaders, evaluated, in the same order ("" drops a header). */
+  headerValues: readonly string[];
+  /** The upstream's `hash` key, evaluated ("" when the upstream has none). */
+  hashKey: string;
+  /** server_name of the chosen server, for the error log context. */
+  serverName: string;
+  /** Called right before the response status line is written (add_header and the like). */
+  beforeHeaders?(res: http.ServerResponse, status: number): void;
+}
+
+export type ProxyOutcome =
+  /** An upstream response was passed (completely, or cut when the upstream failed mid-body). */
+  | { kind: 'responded'; status: number }
+  /** Nothing was sent: the core answers `status` (502 or 504), through error_page. */
+  | { kind: 'failed'; status: 502 | 504 }
+  /** The client went away first: nothing more to send; nginx logs 499. */
+  | { kind: 'client_closed' };
+
+export type ProxyDone = (outcome: ProxyOutcome, upstream: UpstreamLog) => void;
+
+/**
+ * Request bodies up to this size are read before the upstream is contacted, as nginx buffers
+ * them: a retry can resend them, and a chunked one goes upstream with a Content-Length. Larger
+ * bodies stream (memory stays flat), so they are not retried once sent, and a chunked one
+ * stays chunked (over HTTP/1.1 even with proxy_http_version 1.0).
+ */
+const RETRY_BODY_LIMIT = 64 * 1024;
+
+export class ProxyHandler {
+  private readonly proxy: httpProxy;
+
+  constructor(private readonly errorLog: ErrorLog) {
+    this.proxy = httpProxy.createProxyServer({ selfHandleResponse: true, toProxy: true, prependPath: false });
+    // Every call passes a callback; this listener only keeps a stray error from crashing the worker.
+    this.proxy.on('error', () => {});
+    this.proxy.on('econnreset', () => {});
+  }
+
+  /** Proxies `req`; `done` is called once, when the exchange is over. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, plan: ProxyPlan, done: ProxyDone): void {
+    const run = new ProxyRun(this, req, res, plan, done);
+    const length = req.headers['content-length'];
+    if (!run.hasBody) run.start();
+    else if (length !== undefined && Number(length) > RETRY_BODY_LIMIT) run.streamBody([]);
+    else run.readBody();
+  }
+
+  /** Proxies an Upgrade request (WebSocket) from the server's 'upgrade' event. */
+  upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, plan: ProxyPlan, done: ProxyDone): void {
+    if (!plan.location.setHeaders.some((h, i) => h.lower === 'upgrade' && plan.headerValues[i] !== '')) {
+      this.upgradeAsPlainRequest(req, socket, plan, done);
+      return;
+    }
+    const log = new UpstreamLog();
+    const sel = plan.upstream.select(socket.remoteAddress ?? '', plan.hashKey);
+    const peer = plan.upstream.balancer.pick(sel, Date.now());
+    if (peer === undefined) {
+      this.logFailure(req, plan, undefined, 'no live upstreams', 'connecting');
+      log.begin(plan.upstream.name);
+      log.status(502);
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      done({ kind: 'failed', status: 502 }, log);
+      return;
+    }
+    log.begin(peer.name);
+    const started = Date.now();
+    const headers = upstreamRequestHeaders(req, plan.location, plan.headerValues, proxyHost(plan.pass), true, undefined);
+    const view = new UpstreamRequestView(req, plan.uri, headers);
+    let finished = false;
+    let answered = false;
+    const finish = (outcome: PeerOutcome, result: ProxyOutcome): void => {
+      if (finished) return;
+      finished = true;
+      releasePeer(peer, outcome, Date.now());
+      log.finished(Date.now() - started);
+      done(result, log);
+    };
+    socket.once('close', () => finish('ok', { kind: 'responded', status: 101 }));
+    const hook: AgentHook = {
+      attach(proxyReq) {
+        proxyReq.path = plan.uri;
+        proxyReq.once('socket', (s: net.Socket) => {
+          if (!s.connecting) log.connected(0);
+          else s.once('connect', () => log.connected(Date.now() - started));
+        });
+        proxyReq.once('upgrade', (upRes: http.IncomingMessage, upSocket: net.Socket) => {
+          answered = true;
+          log.status(upRes.statusCode ?? 101);
+          // nginx closes a tunnel idle (both ways) for proxy_read_timeout. After http-proxy's
+          // own 'upgrade' listener, which clears the socket's timeout.
+          process.nextTick(() => upSocket.setTimeout(plan.location.readTimeout, () => {
+            upSocket.destroy();
+            socket.destroy();
+          }));
+        });
+        proxyReq.once('response', (upRes: http.IncomingMessage) => {
+          answered = true;
+          log.status(upRes.statusCode ?? 0);
+        });
+      },
+    };
+    withAgentHook(hook, () => {
+      // http-proxy ends the client socket after this callback, so an Upgrade request gets no
+      // second peer; it gets nginx's 502 status line when nothing was answered yet.
+      this.proxy.ws(view as unknown as http.IncomingMessage, socket, head, this.options(plan, peer), (err: Error) => {
+        if (finished) return;
+        const phase = answered ? 'reading_body' : 'connecting';
+        const failure = describeFailure(err as NodeJS.ErrnoException, phase, plan.pass.host);
+        this.logFailure(req, plan, peer, failure.message, phase);
+        if (answered) {
+          finish('failed', { kind: 'responded', status: 101 });
+          return;
+        }
+        log.status(502);
+        if (socket.writable) socket.write('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        finish('failed', { kind: 'failed', status: 502 });
+      });
+    });
+  }
+
+  /**
+   * Without `proxy_set_header Upgrade …` nginx sends an Upgrade request as a plain one (its
+   * Upgrade and Connection headers dropped) and passes the answer: the same here, through a
+   * response object on the raw socket. The connection closes after it; a failure is answered
+   * here (error_page does not apply on this path).
+   */
+  private upgradeAsPlainRequest(req: http.IncomingMessage, socket: net.Socket, plan: ProxyPlan, done: ProxyDone): void {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => socket.end());
+    this.handle(req, res, plan, (outcome, log) => {
+      if (outcome.kind === 'failed') {
+        res.statusCode = outcome.status;
+        res.end();
+      }
+      done(outcome, log);
+    });
+  }
+
+  /** http-proxy's per-call options for one peer. */
+  options(plan: ProxyPlan, peer: Peer, body?: Readable): httpProxy.ServerOptions {
+    const https = plan.pass.scheme === 'https';
+    const target = { protocol: https ? 'https:' : 'http:', host: peer.host, port: peer.port, path: '' };
+    const options: httpProxy.ServerOptions = {
+      target: target as unknown as httpProxy.ServerOptions["target"],
+      agent: https ? plan.upstream.httpsAgent : plan.upstream.httpAgent,
+      secure: plan.location.sslVerify,
+      buffer: body as unknown as httpProxy.ServerOptions['buffer'],
+    };
+    // SNI only with proxy_ssl_server_name on, as nginx; the name is proxy_ssl_name or the host.
+    if (https) {
+      // node sends the host as SNI unless told otherwise: an empty name sends none.
+      options.ssl = { servername: plan.location.sslServerName ? plan.location.sslName ?? plan.pass.host : '' };
+    }
+    return options;
+  }
+
+  /** An error log line with nginx's request context. */
+  logFailure(req: http.IncomingMessage, plan: ProxyPlan, peer: Peer | undefined, message: string, phase: UpstreamPhase, level: 'error' | 'warn' = 'error'): void {
+    if (!this.errorLog.enabled(level)) return;
+    const upstream = `${plan.pass.scheme}://${peer ? peer.name : plan.upstream.name}${plan.uri}`;
+    const host = req.headers.host;
+    this.errorLog.log(level, `*${connectionNumber(req)} ${message} while ${PHASE_ACTION[phase]}, client: ${req.socket.remoteAddress ?? '-'}, server: ${plan.serverName}, request: "${req.method} ${req.url} HTTP/${req.httpVersion}", upstream: "${upstream}"${host !== undefined ? `, host: "${host}"` : ''}`);
+  }
+
+  get library(): httpProxy {
+    return this.proxy;
+  }
+}
+
+let nextConnection = 1;
+const CONNECTION_NUMBER = Symbol('ngts.connectionNumber');
+
+/** nginx's "*N" connection number in error lines: counted per worker, per client connection. */
+function connectionNumber(req: http.IncomingMessage): number {
+  const s = req.socket as net.Socket & { [CONNECTION_NUMBER]?: number };
+  return (s[CONNECTION_NUMBER] ??= nextConnection++);
+}
+
+/**
+ * What http-proxy reads of the client request: method, the URI to send, the computed headers.
+ * The body comes from the real request (or its buffered copy), given as options.buffer.
+ */
+class UpstreamRequestView {
+  readonly method: string;
+  readonly headers: http.OutgoingHttpHeaders;
+  readonly httpVersion = '1.1';
+  readonly httpVersionMajor = 1;
+  readonly httpVersionMinor = 1;
+  readonly socket: net.Socket;
+  readonly connection: net.Socket;
+
+  constructor(private readonly req: http.IncomingMessage, readonly url: string, headers: http.OutgoingHttpHeaders) {
+    this.method = req.method ?? 'GET';
+    // http-proxy copies headers with util._extend, which walks the keys backwards: hand them
+    // over reversed so they reach the upstream in nginx's order.
+    const reversed: http.OutgoingHttpHeaders = {};
+    const keys = Object.keys(headers);
+    for (let i = keys.length - 1; i >= 0; i--) reversed[keys[i]] = headers[keys[i]];
+    this.headers = reversed;
+    this.socket = req.socket;
+    this.connection = req.socket;
+  }
+
+  on(event: string, listener: (...args: unknown[]) => void): this {
+    // http-proxy listens for 'aborted' (unreliable) and 'error'; ngts watches the response instead.
+    if (event === 'error') this.req.on('error', listener);
+    return this;
+  }
+
+  pipe<T extends NodeJS.WritableStream>(dest: T): T {
+    return this.req.pipe(dest);
+  }
+}
+
+/** One client request's walk over the peers. */
+class ProxyRun {
+  readonly log = new UpstreamLog();
+  readonly sel: PeerSelection;
+  readonly started = Date.now();
+  /** Attempts left: nginx's pc->tries, capped by proxy_next_upstream_tries. */
+  triesLeft: number;
+  current: Attempt | undefined;
+  /** The whole request body, when it was read first. */
+  body: Buffer | undefined;
+  /** The request body being streamed (read chunks first, then the rest of the request). */
+  bodyStream: Readable | undefined;
+  /** What goes in Content-Length, "chunked", or undefined without a body. */
+  bodyLength: string | undefined;
+  /** The body was streamed to a peer: it cannot be sent again. */
+  bodyConsumed = false;
+  hasBody: boolean;
+  over = false;
+  responded = false;
+  /** The status the last failed peer answers with (502, or 504 after a timeout). */
+  lastStatus: 502 | 504 = 502;
+
+  constructor(readonly handler: ProxyHandler, readonly req: http.IncomingMessage, readonly res: http.ServerResponse, readonly plan: ProxyPlan, private readonly done: ProxyDone) {
+    this.sel = plan.upstream.select(req.socket.remoteAddress ?? '', plan.hashKey);
+    const tries = plan.location.nextUpstreamTries;
+    this.triesLeft = tries > 0 ? Math.min(tries, this.sel.tries) : this.sel.tries;
+    const length = req.headers['content-length'];
+    this.hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+    res.once('close', () => this.onClientClose());
+  }
+
+  /** Reads the body up to RETRY_BODY_LIMIT; a longer one is streamed from there on. */
+  readBody(): void {
+    const req = this.req;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      chunks.push(c);
+      size += c.length;
+      if (size > RETRY_BODY_LIMIT) {
+        req.removeListener('data', onData);
+        req.removeListener('end', onEnd);
+        req.pause();
+        this.streamBody(chunks);
+      }
+    };
+    const onEnd = (): void => {
+      this.body = Buffer.concat(chunks, size);
+      this.bodyLength = String(size);
+      if (!this.over) this.start();
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+  }
+
+  /** Streams the body: `head` (already read), then the rest of the request, with backpressure. */
+  streamBody(head: Buffer[]): void {
+    const length = this.req.headers['content-length'];
+    this.bodyLength = length ?? 'chunked';
+    if (head.length > 0) {
+      const stream = new PassThrough();
+      for (const c of head) stream.write(c);
+      this.req.pipe(stream);
+      this.bodyStream = stream;
+    }
+    this.start();
+  }
+
+  start(): void {
+    const peer = this.plan.upstream.balancer.pick(this.sel, Date.now());
+    if (peer === undefined) {
+      // nginx: "no live upstreams" when nothing was tried yet, else the last failure stands.
+      if (this.current === undefined) {
+        this.log.begin(this.plan.upstream.name);
+        this.log.status(502);
+        this.log.finished(0);
+        this.handler.logFailure(this.req, this.plan, undefined, 'no live upstreams', 'connecting');
+      }
+      this.finish({ kind: 'failed', status: this.lastStatus });
+      return;
+    }
+    this.triesLeft--;
+    const attempt = new Attempt(this, peer);
+    this.current = attempt;
+    this.log.begin(peer.name);
+    let source: Readable | undefined;
+    if (this.body !== undefined) source = Readable.from([this.body]);
+    else if (this.hasBody) {
+      source = this.bodyStream;
+      this.bodyConsumed = true;
+    }
+    const view = new UpstreamRequestView(this.req, this.plan.uri, upstreamRequestHeaders(this.req, this.plan.location, this.plan.headerValues, proxyHost(this.plan.pass), false, this.bodyLength));
+    try {
+      withAgentHook(attempt, () => {
+        this.handler.library.web(view as unknown as http.IncomingMessage, this.res, this.handler.options(this.plan, peer, source), (err: Error) => attempt.onError(err as NodeJS.ErrnoException));
+      });
+    } catch (err) {
+      // node's client validates headers synchronously (a value with a control character that a
+      // variable produced): this peer cannot be asked, and no other would do better.
+      this.bodyConsumed = true;
+      attempt.onError(err as NodeJS.ErrnoException);
+    }
+  }
+
+  /** May a failure of kind `ft` go to the next peer? (ngx_http_upstream_next's test) */
+  mayRetry(ft: number, requestSent: boolean, forStatus: boolean): boolean {
+    const loc = this.plan.location;
+    let mask = ft;
+    if (requestSent && isNonIdempotent(this.req.method)) mask |= FT_NON_IDEMPOTENT;
+    if ((loc.nextUpstream & mask) !== mask) return false;
+    if (this.triesLeft <= 0 || (forStatus && this.triesLeft < 1)) return false;
+    if (this.bodyConsumed) return false;
+    if (loc.nextUpstreamTimeout > 0 && Date.now() - this.started >= loc.nextUpstreamTimeout) return false;
+    return !this.over;
+  }
+
+  onClientClose(): void {
+    if (this.over || this.res.writableFinished) return;
+    const attempt = this.current;
+    if (attempt !== undefined && !attempt.released) {
+      attempt.abort();
+      attempt.release('next');
+    }
+    this.finish(this.responded ? { kind: 'responded', status: this.res.statusCode } : { kind: 'client_closed' });
+  }
+
+  finish(outcome: ProxyOutcome): void {
+    if (this.over) return;
+    this.over = true;
+    this.done(outcome, this.log);
+  }
+}
+
+/**
+ * proxy_connect/send/read_timeout are the upstream socket's idle timeout, changed per phase.
+ * Each socket gets one 'timeout' listener for its life (keep-alive connections serve many
+ * attempts), and node's timers are touched only when the value changes: with nginx's defaults
+ * (all 60s, and the agent's idle timeout too) a reused connection costs no timer work.
+ */
+const ATTEMPT = Symbol('ngts.upstreamAttempt');
+const TIMEOUT_LISTENER = Symbol('ngts.upstreamTimeoutListener');
+type UpstreamSocket = net.Socket & { [ATTEMPT]?: Attempt; [TIMEOUT_LISTENER]?: boolean };
+
+function onUpstreamSocketTimeout(this: UpstreamSocket): void {
+  this[ATTEMPT]?.onTimeout();
+}
+
+function idleTimeout(socket: net.Socket, ms: number): void {
+  if (socket.timeout !== ms) socket.setTimeout(ms);
+}
+
+type StoreHeader = (firstLine: string, headers: unknown) => void;
+
+/**
+ * proxy_http_version 1.0 (nginx's default): node's client always writes "HTTP/1.1" in the
+ * request line, so the line is rewritten as the header block is stored.
+ */
+function requestLineHttp10(proxyReq: http.ClientRequest): void {
+  const target = proxyReq as unknown as { _storeHeader: StoreHeader };
+  const store = target._storeHeader;
+  if (typeof store !== 'function') return;
+  target._storeHeader = function storeHttp10(this: unknown, firstLine: string, headers: unknown) {
+    store.call(this, firstLine.endsWith(' HTTP/1.1\r\n') ? firstLine.slice(0, -10) + 'HTTP/1.0\r\n' : firstLine, headers);
+  };
+}
+
+/** One peer tried for one request. */
+class Attempt implements AgentHook {
+  proxyReq: http.ClientRequest | undefined;
+  phase: UpstreamPhase = 'connecting';
+  released = false;
+  dead = false;
+  requestSent = false;
+  /** The request went on an idle keep-alive connection. */
+  reused = false;
+  readonly started = Date.now();
+  private connectTimer: NodeJS.Timeout | undefined;
+  private socket: UpstreamSocket | undefined;
+
+  constructor(readonly run: ProxyRun, readonly peer: Peer) {}
+
+  attach(proxyReq: http.ClientRequest): void {
+    this.proxyReq = proxyReq;
+    proxyReq.path = this.run.plan.uri;
+    // Without a body node would send an empty chunked one for POST; nginx sends no body.
+    if (this.run.bodyLength === undefined) proxyReq.useChunkedEncodingByDefault = false;
+    if (this.run.plan.location.httpVersion === '1.0' && this.run.bodyLength !== 'chunked') requestLineHttp10(proxyReq);
+    proxyReq.once('socket', (socket: net.Socket) => this.onSocket(socket));
+    proxyReq.once('response', (upRes: http.IncomingMessage) => this.onResponse(upRes));
+    proxyReq.once('finish', () => {
+      if (this.dead) return;
+      this.phase = 'reading_header';
+      if (this.socket !== undefined) idleTimeout(this.socket, this.run.plan.location.readTimeout);
+    });
+  }
+
+  onSocket(socket: net.Socket): void {
+    if (this.dead) return;
+    const s = socket as UpstreamSocket;
+    this.socket = s;
+    s[ATTEMPT] = this;
+    if (s[TIMEOUT_LISTENER] !== true) {
+      s[TIMEOUT_LISTENER] = true;
+      s.on('timeout', onUpstreamSocketTimeout);
+    }
+    this.reused = !socket.connecting;
+    if (socket.connecting) {
+      this.connectTimer = setTimeout(() => this.onTimeout(), this.run.plan.location.connectTimeout);
+      socket.once('connect', () => this.onConnect());
+    } else {
+      this.onConnect();
+    }
+  }
+
+  onConnect(): void {
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    if (this.dead) return;
+    this.run.log.connected(Date.now() - this.started);
+    this.requestSent = true;
+    if (this.phase === 'connecting') {
+      this.phase = 'sending';
+      idleTimeout(this.socket!, this.run.plan.location.sendTimeout);
+    }
+  }
+
+  onTimeout(): void {
+    if (this.dead) return;
+    if (this.phase === 'reading_body') {
+      this.run.handler.logFailure(this.run.req, this.run.plan, this.peer, timeoutFailure().message, 'reading_body');
+      this.abort();
+      this.run.res.destroy();
+      this.release('failed');
+      return;
+    }
+    this.fail(timeoutFailure());
+  }
+
+  onError(err: NodeJS.ErrnoException): void {
+    if (this.dead) return;
+    if (this.phase === 'reading_body') {
+      this.run.handler.logFailure(this.run.req, this.run.plan, this.peer, describeFailure(err, 'reading_body', this.run.plan.pass.host).message, 'reading_body');
+      this.dead = true;
+      this.run.res.destroy();
+      this.release('failed');
+      return;
+    }
+    this.fail(describeFailure(err, this.phase, this.run.plan.pass.host));
+  }
+
+  /** This peer failed before a response was passed: log it, then the next peer or 502/504. */
+  fail(failure: UpstreamFailure): void {
+    const run = this.run;
+    run.handler.logFailure(run.req, run.plan, this.peer, failure.message, this.phase);
+    this.abort();
+    const status = failure.ft === FT_TIMEOUT ? 504 : 502;
+    run.log.status(status);
+    run.log.finished(Date.now() - this.started);
+    run.lastStatus = status;
+    this.release('failed');
+    // An idle keep-alive connection the upstream closed meanwhile does not use up a try (nginx:
+    // "u->peer.cached && ft_type == NGX_HTTP_UPSTREAM_FT_ERROR → tries++").
+    if (this.reused && failure.ft === FT_ERROR) run.triesLeft++;
+    if (run.mayRetry(failure.ft, this.requestSent, false)) {
+      run.start();
+      return;
+    }
+    run.finish({ kind: 'failed', status });
+  }
+
+  onResponse(upRes: http.IncomingMessage): void {
+    if (this.dead) return;
+    const run = this.run;
+    const status = upRes.statusCode ?? 502;
+    run.log.status(status);
+    run.log.headerReceived(Date.now() - this.started);
+    const ft = STATUS_FAILURES.get(status);
+    // nginx passes the response when this is the last try (tries > 1 is required to go on).
+    if (ft !== undefined && run.triesLeft > 0 && run.mayRetry(ft, true, true)) {
+      run.log.finished(Date.now() - this.started);
+      this.abort();
+      this.release(ft === FT_HTTP_403 || ft === FT_HTTP_404 ? 'next' : 'failed');
+      run.start();
+      return;
+    }
+    this.phase = 'reading_body';
+    run.responded = true;
+    const res = run.res;
+    res.statusCode = status;
+    if (upRes.statusMessage) res.statusMessage = upRes.statusMessage;
+    passResponseHeaders(upRes, res, run.plan.location);
+    run.plan.beforeHeaders?.(res, status);
+    upRes.once('end', () => {
+      if (this.dead) return;
+      run.log.finished(Date.now() - this.started);
+      this.release('ok');
+    });
+    const onCut = (): void => {
+      if (this.dead || run.over || upRes.complete) return;
+      run.handler.logFailure(run.req, run.plan, this.peer, 'upstream prematurely closed connection', 'reading_body');
+      this.dead = true;
+      res.destroy();
+      this.release('failed');
+    };
+    upRes.once('aborted', onCut);
+    upRes.on('error', onCut);
+    // proxy_read_timeout counts while ngts waits for the upstream, not while a slow client
+    // holds the stream paused (nginx arms its read timer only when it wants to read).
+    const socket = this.socket!;
+    const readTimeout = run.plan.location.readTimeout;
+    upRes.on('pause', () => idleTimeout(socket, 0));
+    upRes.on('resume', () => idleTimeout(socket, readTimeout));
+    res.once('finish', () => run.finish({ kind: 'responded', status }));
+    upRes.pipe(res);
+  }
+
+  /** Destroys the upstream request; later events of this attempt are ignored. */
+  abort(): void {
+    this.dead = true;
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.proxyReq?.destroy();
+  }
+
+  release(outcome: PeerOutcome): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.socket !== undefined && this.socket[ATTEMPT] === this) this.socket[ATTEMPT] = undefined;
+    if (releasePeer(this.peer, outcome, Date.now())) {
+      this.run.handler.logFailure(this.run.req, this.run.plan, this.peer, 'upstream server temporarily disabled', this.phase, 'warn');
+    }
+  }
+}
