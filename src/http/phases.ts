@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { serveDirectory, type DirectoryContext, type DirectoryOutcome } from '../content/directory.js';
 import { serveFile, type StaticOutcome } from '../content/static.js';
 import type { ErrorLog } from '../log/error-log.js';
+import type { LogLevel } from '../config/types.js';
 import { httpDateNow } from '../log/clock.js';
 import { readRequestHead } from './request-head.js';
 import type { LocRuntime } from './loc-runtime.js';
@@ -276,13 +277,18 @@ export class HttpCore {
     });
   }
 
-  // The static module's context. `method` (r->method after an error_page) and
-  // `sendSpecialResponse` (412/416 through error_page) are optional members of that interface.
+  // The static module's context, with its optional members: `method` (r->method after an
+  // error_page), `sendSpecialResponse` (412/416 through error_page) and `logError`.
   private contentContext(r: HttpRequest, filePath: string, uri: string): DirectoryContext {
     const ctx = {
       req: r.req, res: r.res, filePath, loc: r.level!.conf, beforeHeaders, uri,
       method: r.method,
       sendSpecialResponse: (status: number) => this.finalize(r, status),
+      logError: (level: LogLevel, message: string) => {
+        // log_not_found off silences ENOENT only, as in nginx.
+        if (!r.level!.conf.logNotFound && message.includes('(2: No such file or directory)')) return;
+        this.logError(r, level, message);
+      },
     };
     return ctx;
   }
@@ -292,13 +298,10 @@ export class HttpCore {
     switch (outcome) {
       case 'served':
         return;
+      // The static module wrote the error-log line (logError in the context).
       case 'not_found':
-        if (r.level!.conf.logNotFound) {
-          this.logError(r, 'error', `open() "${r.filePath}" failed (2: No such file or directory)`);
-        }
         return this.finalize(r, 404);
       case 'forbidden':
-        this.logError(r, 'error', `open() "${r.filePath}" failed (13: Permission denied)`);
         return this.finalize(r, 403);
       case 'method_not_allowed':
         return this.finalize(r, 405);
@@ -318,12 +321,8 @@ export class HttpCore {
       case 'redirect':
         return this.internalRedirect(r, outcome.uri, r.args);
       case 'forbidden':
-        this.logError(r, 'error', `directory index of "${r.filePath}" is forbidden`);
         return this.finalize(r, 403);
       case 'not_found':
-        if (r.level!.conf.logNotFound) {
-          this.logError(r, 'error', `"${r.filePath}${r.level!.conf.index[0] ?? ''}" is not found (2: No such file or directory)`);
-        }
         return this.finalize(r, 404);
       default:
         return this.unexpectedOutcome(r, (outcome as { kind: string }).kind);
@@ -399,7 +398,7 @@ export class HttpCore {
   }
 
   /** An error-log line with nginx's request context. */
-  logError(r: HttpRequest, level: 'error' | 'info' | 'warn', message: string): void {
+  logError(r: HttpRequest, level: LogLevel, message: string): void {
     const log = this.options.errorLog;
     if (!log.enabled(level)) return;
     let line = `*${r.conn.id} ${message}, client: ${r.conn.remoteAddress}, server: ${r.serverName}, request: "${r.requestLine}"`;

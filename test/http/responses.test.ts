@@ -31,6 +31,7 @@ describe('return, built-in pages and redirects', () => {
         location /off { server_tokens off; return 404; }
         location /noabs { absolute_redirect off; return 301 /rel; }
         location /noport { port_in_redirect off; return 301 /rel; }
+        location /quietmiss/ { log_not_found off; }
       }
       server {
         listen 127.0.0.1:8081;
@@ -168,6 +169,15 @@ describe('return, built-in pages and redirects', () => {
     const log = site.read('logs/error.log');
     assert.ok(log.includes(`open() "${site.dir}/html/missing" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /missing HTTP/1.1", host: "localhost:8080"`), log);
     assert.match(log, /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[error\] \d+#0: \*\d+ open\(\)/m);
+  });
+
+  it('log_not_found off: a missing file is a 404 without an error-log line', async () => {
+    const r = await site.get('/quietmiss/nothing.txt', { headers: { Host: 'localhost' } });
+    assert.equal(r.status, 404);
+    await site.get('/missing-too', { headers: { Host: 'localhost' } });
+    const log = site.read('logs/error.log');
+    assert.ok(log.includes('/html/missing-too" failed (2: No such file or directory)'), log);
+    assert.ok(!log.includes('quietmiss'), log);
   });
 
   it('methods other than GET/HEAD/POST on static content are 405 "Not Allowed"', async () => {
