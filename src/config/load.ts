@@ -19,6 +19,8 @@ export interface LoadOptions {
   confFile: string;
   /** -g: main-context directives given on the command line. */
   globals?: string;
+  /** -e: the error log used when the configuration names none at main level ("stderr" or a path). */
+  errorLog?: string;
 }
 
 export interface LoadResult {
@@ -61,7 +63,9 @@ export function loadConfig(opts: LoadOptions): LoadResult {
       }
       throw e.error;
     }
-    const config = readDirectives(directives, prefix, file, confDir, warnings);
+    const defaultErrorLog = opts.errorLog === undefined || opts.errorLog === 'stderr'
+      ? opts.errorLog : path.resolve(prefix, opts.errorLog);
+    const config = readDirectives(directives, prefix, file, confDir, warnings, defaultErrorLog);
     config.files = [...sources.texts.keys()].filter((f) => f !== COMMAND_LINE);
     return { config: deepFreeze(config), sources: sources.texts, warnings };
   } catch (e) {
@@ -72,7 +76,9 @@ export function loadConfig(opts: LoadOptions): LoadResult {
 
 class ReachedTruncation extends Error {}
 
-function readDirectives(list: Directive[], prefix: string, file: string, confDir: string, warnings: ConfigError[]): Config {
+function readDirectives(
+  list: Directive[], prefix: string, file: string, confDir: string, warnings: ConfigError[], defaultErrorLog?: string,
+): Config {
   const main: MainDraft = { errorLogs: [] };
   const scope: Scope = {
     context: 'main', main, prefix, confDir,
@@ -81,7 +87,7 @@ function readDirectives(list: Directive[], prefix: string, file: string, confDir
   };
   walk(list, scope);
   if (!main.eventsSeen) throw new ConfigError('no "events" section in configuration');
-  const config: Config = { prefix, file, files: [], main: finishMain(main, prefix) };
+  const config: Config = { prefix, file, files: [], main: finishMain(main, prefix, defaultErrorLog) };
   if (scope.http) config.http = finishHttp(scope.http, prefix, warnings);
   return config;
 }
@@ -112,11 +118,11 @@ function walk(block: Directive[], scope: Scope): void {
   }
 }
 
-function finishMain(m: MainDraft, prefix: string): MainConf {
+function finishMain(m: MainDraft, prefix: string, defaultErrorLog = prefix + '/logs/error.log'): MainConf {
   const main: MainConf = {
     workerProcesses: m.workerProcesses ?? 1,
     pid: m.pid ?? prefix + '/logs/ngts.pid',
-    errorLogs: m.errorLogs.length > 0 ? m.errorLogs : [{ path: prefix + '/logs/error.log', level: 'error' }],
+    errorLogs: m.errorLogs.length > 0 ? m.errorLogs : [{ path: defaultErrorLog, level: 'error' }],
     daemon: m.daemon ?? true,
     workerConnections: m.workerConnections ?? 512,
     configWatch: m.configWatch ?? false,

@@ -57,16 +57,6 @@ export async function runMaster(s: Startup): Promise<number> {
   return master.run();
 }
 
-/**
- * The error logs in effect: the configuration's, except that `-e` replaces the built-in default
- * when the configuration names none at main level (nginx's -e changes that default).
- */
-function effectiveErrorLogs(s: Startup, config: Config): ErrorLogConf[] {
-  const logs = config.main.errorLogs;
-  const cmdline = commandLineErrorLog(s);
-  const isDefault = logs.length === 1 && logs[0].path === `${config.prefix}/logs/error.log` && logs[0].level === 'error';
-  return cmdline && isDefault ? [{ path: cmdline, level: 'error' }] : logs;
-}
 
 function commandLineErrorLog(s: Startup): string | undefined {
   const e = s.options.errorLog;
@@ -109,7 +99,7 @@ class Master {
   private exitCode = 0;
 
   constructor(private readonly startup: Startup, private config: Config) {
-    this.log = new ErrorLog(effectiveErrorLogs(startup, config));
+    this.log = new ErrorLog(config.main.errorLogs);
     this.pidFile = config.main.pid;
   }
 
@@ -125,7 +115,7 @@ class Master {
       this.log.log('warn', 'the "user" directive makes sense only if the master process runs with super-user privileges, ignored');
     }
     this.installSignals();
-    const generation = newGeneration(this.config, effectiveErrorLogs(this.startup, this.config));
+    const generation = newGeneration(this.config, this.config.main.errorLogs);
     this.startGeneration(generation).then(() => {
       this.current = generation;
       this.sockets.retain([generation.config]);
@@ -260,7 +250,8 @@ class Master {
     }
     for (const w of loaded.warnings) this.log.log('warn', w.nginxText);
     const config = loaded.config;
-    const errorLogs = effectiveErrorLogs(this.startup, config);
+    // -e is already the default error log of the loaded configuration (config/load.ts).
+    const errorLogs = config.main.errorLogs;
     let newLog: ErrorLog;
     try {
       newLog = new ErrorLog(errorLogs);
