@@ -67,6 +67,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'proxy-weighted', title: 'proxy 1 KiB, 3 peers weighted 5:2:1', path: '/weighted/1k.bin', expectStatus: 200, expectBytes: 1024, servers: STATIC },
 ];
 const IDLE_SERVERS: ServerName[] = ['nginx', 'ngts', 'node-buffer'];
+const IDLE_TITLE = `${IDLE_CONNECTIONS.toLocaleString('en')} idle keep-alive connections`;
 
 interface Row {
   scenario: string;
@@ -209,7 +210,7 @@ async function measureScenario(server: ServerProcess, sc: Scenario, name: Server
 
 /** RSS of the server's tree before and after a separate process opens 10,000 idle keep-alive connections. */
 async function measureIdle(server: ServerProcess, name: ServerName): Promise<Row> {
-  const row: Row = { scenario: `${IDLE_CONNECTIONS.toLocaleString('en')} idle keep-alive connections`, server: SERVER_TITLES[name], notes: [] };
+  const row: Row = { scenario: IDLE_TITLE, server: SERVER_TITLES[name], notes: [] };
   // One request first, so that lazily loaded code is counted in "before" and not as connection cost.
   await preflight(`http://127.0.0.1:${ports.front}/1k.bin`, 'GET', {});
   row.rssBefore = treeRssBytes(server.pid);
@@ -292,6 +293,32 @@ function printTable(rows: Row[], byScenario: Map<string, Map<ServerName, Row>>):
   console.log(out.join('\n'));
 }
 
+/** Issue 7's targets for ngts, each judged from figures of this run and noted on ngts's row. */
+function addTargetNotes(byScenario: Map<string, Map<ServerName, Row>>): void {
+  const group = (id: string) => byScenario.get(id === 'idle' ? IDLE_TITLE : SCENARIOS.find((s) => s.id === id)!.title);
+  const judge = (id: string, versus: ServerName, what: 'req/s' | 'CPU/req' | 'memory', bound: number) => {
+    const g = group(id);
+    const ngts = g?.get('ngts');
+    const other = g?.get(versus);
+    if (!ngts || ngts.failed || !other || other.failed) return;
+    let ratio: number;
+    if (what === 'req/s') ratio = ngts.rps! / other.rps!;
+    else if (what === 'CPU/req') ratio = ngts.cpuMicrosPerReq! / other.cpuMicrosPerReq!;
+    else ratio = (ngts.rssBytes! - ngts.rssBefore!) / (other.rssBytes! - other.rssBefore!);
+    const met = what === 'req/s' ? ratio >= bound : ratio <= bound;
+    const who = versus === 'nginx' ? 'nginx' : SERVER_TITLES[versus];
+    ngts.notes.push(`target ${what} ${what === 'req/s' ? '≥' : '≤'} ${bound} × ${who}: ${ratio.toFixed(2)}, ${met ? 'met' : 'NOT met'}`);
+  };
+  judge('static-1k', 'nginx', 'req/s', 0.8);
+  judge('static-1k-close', 'nginx', 'CPU/req', 1.5);
+  judge('static-100k', 'nginx', 'req/s', 0.6);
+  judge('static-1m', 'nginx', 'CPU/req', 2);
+  judge('304', 'nginx', 'req/s', 0.8);
+  judge('logged', 'nginx', 'req/s', 0.7);
+  judge('proxy-1k', 'http-proxy', 'req/s', 0.9);
+  judge('idle', 'node-buffer', 'memory', 1.2);
+}
+
 // ---------------------------------------------------------------- main
 
 async function runTable(): Promise<void> {
@@ -323,7 +350,7 @@ async function runTable(): Promise<void> {
   if (!onlyScenarios || onlyScenarios.includes('idle')) {
     for (const name of IDLE_SERVERS.filter(wanted)) {
       process.stderr.write(`bench: idle: ${name}\n`);
-      const title = `${IDLE_CONNECTIONS.toLocaleString('en')} idle keep-alive connections`;
+      const title = IDLE_TITLE;
       try {
         record(name, await withServer(serverSpec(name, confs), (s) => measureIdle(s, name)));
       } catch (e) {
@@ -335,11 +362,6 @@ async function runTable(): Promise<void> {
 
   const rows: Row[] = [];
   for (const group of byScenario.values()) rows.push(...group.values());
-  const nodeIdle = byScenario.get(`${IDLE_CONNECTIONS.toLocaleString('en')} idle keep-alive connections`)?.get('node-buffer');
-  const ngtsIdle = byScenario.get(`${IDLE_CONNECTIONS.toLocaleString('en')} idle keep-alive connections`)?.get('ngts');
-  if (nodeIdle?.rssBefore !== undefined && ngtsIdle?.rssBefore !== undefined && !ngtsIdle.failed) {
-    ngtsIdle.notes.push(`${((ngtsIdle.rssBytes! - ngtsIdle.rssBefore) / (nodeIdle.rssBytes! - nodeIdle.rssBefore)).toFixed(2)}× bare node:http's growth`);
-  }
   const proxy = byScenario.get(SCENARIOS.find((s) => s.id === 'proxy-1k')!.title);
   const bare = proxy?.get('http-proxy');
   if (proxy && bare?.rps) {
@@ -347,6 +369,8 @@ async function runTable(): Promise<void> {
       if (name !== 'http-proxy' && r.rps !== undefined) r.notes.unshift(`${(r.rps / bare.rps).toFixed(2)}× bare http-proxy`);
     }
   }
+
+  addTargetNotes(byScenario);
 
   if (!onlyScenarios || onlyScenarios.includes('parse')) {
     process.stderr.write('bench: config parse\n');
