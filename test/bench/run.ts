@@ -166,44 +166,49 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function measureScenario(server: ServerProcess, sc: Scenario, name: ServerName, seconds = RUN_SECONDS, runs = RUNS): Promise<Row> {
-  const row: Row = { scenario: sc.title, server: SERVER_TITLES[name], notes: [] };
+type RunResult = LoadResult & { cpuPerReq: number };
+interface Measured { failed?: string; results: RunResult[]; rssBytes?: number }
+
+/** Checks the server's answer, warms it up, then measures `runs` load runs with the server's CPU time around each. */
+async function measureRuns(server: ServerProcess, sc: Scenario, runs: number, seconds = RUN_SECONDS): Promise<Measured> {
   const url = `http://127.0.0.1:${ports.front}${sc.path}`;
   const headers: Record<string, string> = { ...sc.headers };
   if (sc.revalidate) {
     const first = await preflight(url, 'GET', {});
     const etag = first.headers.etag;
-    if (typeof etag !== 'string') {
-      row.failed = `no ETag in the response (status ${first.status})`;
-      return row;
-    }
+    if (typeof etag !== 'string') return { failed: `no ETag in the response (status ${first.status})`, results: [] };
     headers['If-None-Match'] = etag;
   }
   const check = await preflight(url, sc.method ?? 'GET', headers);
   if (check.status !== sc.expectStatus || check.bodyBytes !== sc.expectBytes) {
-    row.failed = `preflight: status ${check.status}, ${check.bodyBytes} body bytes (want ${sc.expectStatus}, ${sc.expectBytes})`;
-    return row;
+    return { failed: `preflight: status ${check.status}, ${check.bodyBytes} body bytes (want ${sc.expectStatus}, ${sc.expectBytes})`, results: [] };
   }
   const load = (s: number) => runLoad({
     url, connections: CONNECTIONS, seconds: s, cpu: LOAD_CPU, method: sc.method, headers, scratchDir: prefix,
   });
   await load(WARMUP_SECONDS);
-  const results: Array<LoadResult & { cpuPerReq: number }> = [];
+  const results: RunResult[] = [];
   for (let i = 0; i < runs; i++) {
     const cpu0 = treeCpuMicros(server.pid);
     const r = await load(seconds);
     const cpu1 = treeCpuMicros(server.pid);
-    results.push({ ...r, cpuPerReq: r.requests > 0 ? (cpu1 - cpu0) / r.requests : NaN });
+    if (r.requests === 0) return { failed: 'the load generator counted no complete response in a run', results };
+    results.push({ ...r, cpuPerReq: (cpu1 - cpu0) / r.requests });
   }
-  if (results.some((r) => r.requests === 0)) {
-    row.failed = 'the load generator counted no complete response in a run';
+  return { results, rssBytes: treeRssBytes(server.pid) };
+}
+
+function rowFromRuns(sc: Scenario, name: ServerName, m: Measured): Row {
+  const row: Row = { scenario: sc.title, server: SERVER_TITLES[name], notes: [] };
+  if (m.failed) {
+    row.failed = m.failed;
     return row;
   }
-  row.rps = median(results.map((r) => r.requestsPerSec));
-  row.p99Ms = median(results.map((r) => r.p99Ms));
-  row.cpuMicrosPerReq = median(results.map((r) => r.cpuPerReq));
-  row.rssBytes = treeRssBytes(server.pid);
-  const errors = results.reduce((a, r) => a + r.errors, 0);
+  row.rps = median(m.results.map((r) => r.requestsPerSec));
+  row.p99Ms = median(m.results.map((r) => r.p99Ms));
+  row.cpuMicrosPerReq = median(m.results.map((r) => r.cpuPerReq));
+  row.rssBytes = m.rssBytes;
+  const errors = m.results.reduce((a, r) => a + r.errors, 0);
   if (errors > 0) row.notes.push(`${errors} errors (socket or non-2xx/3xx)`);
   return row;
 }
@@ -334,17 +339,25 @@ async function runTable(): Promise<void> {
   const scenarios = SCENARIOS.filter((s) => !onlyScenarios || onlyScenarios.includes(s.id));
   const servers = (['nginx', 'ngts', 'node-buffer', 'node-stream', 'http-proxy', 'node-agent', 'undici'] as ServerName[]).filter(wanted);
 
-  // Scenario by scenario, each server freshly started: nginx and ngts are measured minutes apart
-  // at most, so that the ratios survive the machine's background load changing over the run.
+  // Scenario by scenario, and within a scenario round by round: each round starts every server
+  // afresh and measures one run of each, so that nginx's and ngts's runs alternate and a change in
+  // the machine's background load falls on both rather than on one of them.
   for (const sc of scenarios) {
-    for (const name of servers.filter((n) => sc.servers.includes(n))) {
-      process.stderr.write(`bench: ${sc.id}: ${name}\n`);
-      try {
-        record(name, await withServer(serverSpec(name, confs), (server) => measureScenario(server, sc, name)));
-      } catch (e) {
-        record(name, { scenario: sc.title, server: SERVER_TITLES[name], notes: [], failed: failureText(e) });
+    const measured = new Map<ServerName, Measured>();
+    for (let round = 0; round < RUNS; round++) {
+      for (const name of servers.filter((n) => sc.servers.includes(n))) {
+        const soFar = measured.get(name) ?? { results: [] };
+        if (soFar.failed) continue;
+        process.stderr.write(`bench: ${sc.id}: ${name} (run ${round + 1} of ${RUNS})\n`);
+        try {
+          const m = await withServer(serverSpec(name, confs), (server) => measureRuns(server, sc, 1));
+          measured.set(name, { failed: m.failed, results: [...soFar.results, ...m.results], rssBytes: m.rssBytes });
+        } catch (e) {
+          measured.set(name, { ...soFar, failed: failureText(e) });
+        }
       }
     }
+    for (const [name, m] of measured) record(name, rowFromRuns(sc, name, m));
   }
 
   if (!onlyScenarios || onlyScenarios.includes('idle')) {
@@ -411,7 +424,7 @@ async function runProfile(): Promise<void> {
     const base = serverSpec('ngts', confs);
     // SIGQUIT: a graceful quit lets the worker exit normally, which is when V8 writes the profile.
     const spec = { ...base, args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...base.args], stopSignal: 'SIGQUIT' as const };
-    const row = await withServer(spec, (s) => measureScenario(s, sc, 'ngts', RUN_SECONDS, 1));
+    const row = rowFromRuns(sc, 'ngts', await withServer(spec, (s) => measureRuns(s, sc, 1)));
     console.log(`\n### ngts ${sc.title}: ${fmtRps(row.rps)} req/s under the profiler${row.failed ? ` — FAILED: ${row.failed}` : ''}\n`);
     if (row.failed) continue;
     const file = busiestProfile(dir);
