@@ -137,6 +137,10 @@ export interface LocConf {
   proxySslName?: string;
   proxySslVerify?: boolean;
   proxyPassRequestHeaders?: boolean;
+  /** `stub_status` here: nginx's connection counters, summed over all workers. */
+  stubStatus?: boolean;
+  /** `check_status [format]` here: the health-check status page; its default format. */
+  checkStatus?: 'html' | 'csv' | 'json';
 }
 
 /** A merged LocConf: every inherited field has a value. */
@@ -183,6 +187,9 @@ export type BalancerConf =
   | { method: 'round_robin' }
   | { method: 'ip_hash' }
   | { method: 'least_conn' }
+  /** LVS's shortest expected delay and never queue (src/proxy/sed.ts, nq.ts). */
+  | { method: 'sed' }
+  | { method: 'nq' }
   | { method: 'hash'; key: string; consistent: boolean };
 
 export interface UpstreamConf {
@@ -190,7 +197,30 @@ export interface UpstreamConf {
   peers: UpstreamPeerConf[];
   balancer: BalancerConf;
   keepalive?: number;
+  /** Active health checks (`check`, Tengine's syntax); unset: none. */
+  check?: UpstreamCheckConf;
+  /** `check_http_send` as written, escapes resolved; unset: DEFAULT_CHECK_HTTP_SEND. */
+  checkHttpSend?: string;
+  /** `check_http_expect_alive`: the status classes that count as alive (2 for http_2xx…); unset: 2xx, 3xx. */
+  checkHttpExpectAlive?: number[];
+  /** `check_notify`: the script run with `up|down UPSTREAM PEER` on every transition. */
+  checkNotify?: string;
   origin: Origin;
+}
+
+/** The `check` directive's parameters, Tengine's defaults filled in. */
+export interface UpstreamCheckConf {
+  type: 'tcp' | 'http';
+  /** Milliseconds between the end of one probe of a peer and the start of the next. */
+  interval: number;
+  rise: number;
+  fall: number;
+  /** Milliseconds a probe may take (connect, and for http the whole exchange). */
+  timeout: number;
+  /** Peers start down until `rise` successful checks (Tengine's default_down=true). */
+  defaultDown: boolean;
+  /** Probe this port instead of the peer's own. */
+  port?: number;
 }
 
 export interface HttpConf {

@@ -7,6 +7,7 @@ import { logDirectives } from './log.js';
 import { contentDirectives } from './content.js';
 import { proxyDirectives } from './proxy.js';
 import { upstreamDirectives } from './upstream.js';
+import { healthDirectives } from './health.js';
 
 // `include` is expanded by the parser before directives are read (src/config/parse.ts); its row
 // is here so that it is a known name with its contexts documented.
@@ -19,7 +20,7 @@ const includeDirective: DirectiveSpec = {
 
 export const allDirectives: readonly DirectiveSpec[] = [
   includeDirective, ...coreDirectives, ...httpDirectives, ...logDirectives, ...contentDirectives,
-  ...proxyDirectives, ...upstreamDirectives,
+  ...proxyDirectives, ...upstreamDirectives, ...healthDirectives,
 ];
 
 /** Rows by name. One name may have rows for different contexts (`server` in http and in upstream). */
