@@ -2,12 +2,15 @@
 // whole (it is plain data by design): a worker never re-reads the files, which may have changed
 // since the master validated them.
 import type { Config, ErrorLogConf } from '../config/types.js';
+import type { PeerMark } from '../health/peer-health.js';
 
 export type ToWorker =
   /** Comes with the master's listening socket for this address (a TCP handle). */
   | { type: 'socket'; key: string }
   /** The reply to 'ready': serve this configuration, log to these targets. */
-  | { type: 'config'; config: Config; errorLogs: ErrorLogConf[] }
+  | { type: 'config'; config: Config; errorLogs: ErrorLogConf[]; health: PeerMark[] }
+  /** Active health checks: every checked peer's state, after any transition (src/health/checker.ts). */
+  | { type: 'health'; marks: PeerMark[] }
   /** Graceful shutdown (QUIT): stop accepting, finish in-flight requests, exit. */
   | { type: 'quit' }
   /** Fast shutdown (TERM/INT): close everything and exit now. */

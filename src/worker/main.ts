@@ -6,6 +6,8 @@ import type { Config, ErrorLogConf } from '../config/types.js';
 import { errnoText } from '../config/parse.js';
 import { createHttpRuntime, type HttpRuntime } from '../http/runtime.js';
 import { ErrorLog } from '../log/error-log.js';
+import type { PeerMark } from '../health/peer-health.js';
+import { setPeerCheckDown } from '../proxy/peers.js';
 import { FATAL_EXIT_CODE, type FromWorker, type ToWorker } from '../master/ipc.js';
 import { ConnectionDrain } from './drain.js';
 import { dropPrivileges, setRlimitNofile } from './privileges.js';
@@ -112,6 +114,11 @@ function reopen(): void {
   }
 }
 
+/** The master's health-check verdicts: every balancer skips a peer marked down. */
+function applyHealth(marks: readonly PeerMark[]): void {
+  for (const m of marks) setPeerCheckDown(m.upstream, m.address, m.down);
+}
+
 process.on('message', (message: ToWorker, handle: unknown) => {
   switch (message.type) {
     case 'socket':
@@ -119,7 +126,9 @@ process.on('message', (message: ToWorker, handle: unknown) => {
       return;
     case 'config':
       currentShutdownTimeout = message.config.main.workerShutdownTimeout;
+      applyHealth(message.health);
       return start(message.config, message.errorLogs);
+    case 'health': return applyHealth(message.marks);
     case 'quit': return quit();
     case 'stop': return stop();
     case 'reopen': return reopen();
