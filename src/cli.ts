@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { CliError, parseCli, USAGE, type CliOptions } from './cli-options.js';
 import { LoadFailure, loadConfig, type LoadResult } from './config/load.js';
+import { checkHttpConfig } from './http/validate.js';
 import { formatConfigError } from './config/report.js';
 import { NAME_VERSION, PACKAGE_ROOT } from './version.js';
 
@@ -41,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const confFile = path.resolve(prefix, options.confFile ?? 'conf/nginx.conf');
   const startup: Startup = {
     options, prefix, confFile,
-    load: () => loadConfig({ prefix, confFile, globals: options.globals, errorLog: options.errorLog }),
+    load: () => checkHttpConfig(loadConfig({ prefix, confFile, globals: options.globals, errorLog: options.errorLog })),
   };
 
   if (options.test) return testConfig(startup);

@@ -66,6 +66,21 @@ export interface HeaderConf {
   always: boolean;
 }
 
+/** `expires`: nginx's forms (off, epoch, max, [modified] time, @time-of-day). Times in seconds. */
+export type ExpiresConf =
+  | { kind: 'off' }
+  | { kind: 'epoch' }
+  | { kind: 'max' }
+  | { kind: 'access'; seconds: number }
+  | { kind: 'modified'; seconds: number }
+  | { kind: 'daily'; seconds: number };
+
+/** `large_client_header_buffers number size`. */
+export interface HeaderBuffersConf {
+  number: number;
+  size: number;
+}
+
 export interface ProxyPassConf {
   /** The URL exactly as written (may contain variables). */
   url: string;
@@ -110,6 +125,18 @@ export interface LocConf {
   keepaliveHeaderTimeout?: number;
   keepaliveRequests?: number;
   clientMaxBodySize?: number;
+  /** Milliseconds. client_header_timeout and large_client_header_buffers are read at server level. */
+  clientHeaderTimeout?: number;
+  clientBodyTimeout?: number;
+  sendTimeout?: number;
+  largeClientHeaderBuffers?: HeaderBuffersConf;
+  /** add_header lines of this level; inherited only by levels that define none. */
+  addHeaders?: HeaderConf[];
+  expires?: ExpiresConf;
+  absoluteRedirect?: boolean;
+  portInRedirect?: boolean;
+  serverNameInRedirect?: boolean;
+  logNotFound?: boolean;
   clientBodyTempPath?: string;
   proxyTempPath?: string;
   serverTokens?: boolean;
@@ -147,7 +174,9 @@ export interface LocConf {
 export type MergedLocConf = LocConf & Required<Pick<LocConf,
   'index' | 'autoindex' | 'errorPages' | 'accessLogs' | 'keepaliveTimeout' | 'keepaliveRequests'
   | 'clientMaxBodySize' | 'serverTokens' | 'sendfile' | 'tcpNopush' | 'tcpNodelay' | 'defaultType' | 'types'
-  | 'proxySetHeaders' | 'clientBodyTempPath' | 'proxyTempPath' | 'root'>>;
+  | 'proxySetHeaders' | 'clientBodyTempPath' | 'proxyTempPath' | 'root'
+  | 'clientHeaderTimeout' | 'clientBodyTimeout' | 'sendTimeout' | 'largeClientHeaderBuffers' | 'addHeaders' | 'expires'
+  | 'absoluteRedirect' | 'portInRedirect' | 'serverNameInRedirect' | 'logNotFound'>>;
 
 export type LocationModifier = '' | '=' | '^~' | '~' | '~*' | '@';
 

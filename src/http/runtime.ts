@@ -1,15 +1,25 @@
 // The worker's HTTP side: one node http.Server per distinct listen address, built from a Config
 // once per configuration generation. The worker (src/worker) opens and drains them.
 //
-// This first version selects the first server on each address and answers `return` and plain
-// files under `root`; the HTTP core (server selection, locations, static content) replaces the
-// request handling behind the same interface.
-import fs from 'node:fs';
+// Everything a request needs is compiled here, before the first request: server-name tables per
+// address, location trees, templates, log formats and log files (src/http/phases.ts runs them).
 import http from 'node:http';
-import path from 'node:path';
-import type { Config, ListenConf, ServerConf } from '../config/types.js';
+import type { Socket } from 'node:net';
+import type { AccessLogConf, Config, ListenConf, LogFormatConf, MergedLocConf } from '../config/types.js';
+import { COMBINED_FORMAT } from '../config/directives/log.js';
+import { AccessLogFile, type AccessLogTarget } from '../log/access-log.js';
 import type { ErrorLog } from '../log/error-log.js';
-import { NAME, NAME_VERSION } from '../version.js';
+import { compileLogFormat } from '../log/log-format.js';
+import './builtin-variables.js';
+import { answerClientError } from './client-error.js';
+import type { LevelCompiler } from './loc-runtime.js';
+import { HttpCore } from './phases.js';
+import type { ConnectionState } from './request.js';
+import { NgtsResponse } from './response.js';
+import { ServerNameTable } from './server-names.js';
+import type { Template } from './variables.js';
+import { namedGroups } from './variables.js';
+import { VirtualServer } from './virtual-server.js';
 
 export interface HttpRuntimeOptions {
   errorLog: ErrorLog;
@@ -31,47 +41,175 @@ export interface HttpRuntime {
   flush(): void;
 }
 
+const CONNECTION = Symbol('ngts.connection');
+const TABLE = Symbol('ngts.serverTable');
+type TrackedSocket = Socket & { [CONNECTION]?: ConnectionState; [TABLE]?: ServerNameTable };
+
+interface AddressEntry {
+  listen: ListenConf;
+  servers: VirtualServer[];
+}
+
+/** The default_server of an address, else its first server. */
+function serverTable(listen: ListenConf, list: VirtualServer[]): ServerNameTable {
+  const defaultServer = list.find((v) => v.conf.listens.some((l) => l.key === listen.key && l.defaultServer)) ?? list[0];
+  return new ServerNameTable(list, defaultServer);
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/** One socket per address, except addresses covered by a wildcard of their port and family. */
+function socketGroups(byAddress: Map<string, AddressEntry>): { main: AddressEntry; covered: AddressEntry[] }[] {
+  const entries = [...byAddress.values()];
+  const wildcardOf = (e: AddressEntry) => entries.find((w) => w !== e && isWildcard(w.listen.host)
+    && w.listen.port === e.listen.port && w.listen.host.includes(':') === e.listen.host.includes(':'));
+  const groups = new Map<AddressEntry, AddressEntry[]>();
+  for (const e of entries) {
+    const w = isWildcard(e.listen.host) ? undefined : wildcardOf(e);
+    if (w) {
+      if (!groups.has(w)) groups.set(w, []);
+      groups.get(w)!.push(e);
+    } else if (!groups.has(e)) {
+      groups.set(e, []);
+    }
+  }
+  return [...groups].map(([main, covered]) => ({ main, covered }));
+}
+
+/** nginx numbers connections per worker ("*12" in the error log, $connection). */
+let connectionCounter = 0;
+
 export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): HttpRuntime {
-  const byAddress = new Map<string, { listen: ListenConf; servers: ServerConf[] }>();
-  for (const server of config.http?.servers ?? []) {
-    for (const listen of server.listens) {
+  const httpConf = config.http;
+  const logFiles = new Map<string, AccessLogFile>();
+  const compiler = levelCompiler(config, (a) => {
+    let file = logFiles.get(a.path);
+    if (!file) {
+      file = new AccessLogFile(a.path, a.buffer ?? 0, a.flush, options.errorLog);
+      logFiles.set(a.path, file);
+    }
+    return file;
+  });
+  const vservers = (httpConf?.servers ?? []).map((s) => new VirtualServer(s, compiler));
+
+  const byAddress = new Map<string, { listen: ListenConf; servers: VirtualServer[] }>();
+  for (const vs of vservers) {
+    for (const listen of vs.conf.listens) {
       const entry = byAddress.get(listen.key) ?? { listen, servers: [] };
-      entry.servers.push(server);
+      entry.servers.push(vs);
       byAddress.set(listen.key, entry);
     }
   }
+
+  const core = new HttpCore(options);
   const servers: ListeningServer[] = [];
-  for (const { listen, servers: vhosts } of byAddress.values()) {
-    const vhost = vhosts.find((v) => v.listens.some((l) => l.key === listen.key && l.defaultServer)) ?? vhosts[0];
-    const server = http.createServer((req, res) => handle(vhost, req, res, options));
+  for (const group of socketGroups(byAddress)) {
+    const { listen, servers: list } = group.main;
+    const table = serverTable(listen, list);
+    // An address covered by a wildcard listen on the same port shares its socket, as nginx
+    // binds only the wildcard; the connection's local address picks that address's servers.
+    const byLocalAddress = new Map<string, ServerNameTable>();
+    for (const extra of group.covered) byLocalAddress.set(extra.listen.host, serverTable(extra.listen, extra.servers));
+    const tableFor = (socket: Socket): ServerNameTable => (byLocalAddress.size > 0 && byLocalAddress.get(socket.localAddress ?? '')) || table;
+    const defaultServer = table.defaultServer;
+    // Reading the header happens before the virtual server is known: nginx uses the default
+    // server's client_header_timeout and large_client_header_buffers, and so does ngts.
+    const conf = defaultServer.level.conf;
+    const server = http.createServer({
+      ServerResponse: NgtsResponse as unknown as typeof http.ServerResponse,
+      maxHeaderSize: conf.largeClientHeaderBuffers.number * conf.largeClientHeaderBuffers.size,
+      headersTimeout: conf.clientHeaderTimeout,
+      requestTimeout: 0,
+      // nginx's own check answers with its page and an error-log line (phases.ts).
+      requireHostHeader: false,
+      keepAliveTimeout: conf.keepaliveTimeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(conf.clientHeaderTimeout / 4))),
+    });
+    server.on('connection', (socket: TrackedSocket) => {
+      socket[CONNECTION] = newConnection(socket, listen);
+      socket[TABLE] = tableFor(socket);
+    });
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const socket = req.socket as TrackedSocket;
+      const conn = socket[CONNECTION] ??= newConnection(socket, listen);
+      core.run(req, res as NgtsResponse, conn, socket[TABLE] ?? table);
+    });
+    server.on('upgrade', (req: http.IncomingMessage, socket: TrackedSocket, head: Buffer) => {
+      const conn = socket[CONNECTION] ??= newConnection(socket, listen);
+      core.runUpgrade(req, socket, head, conn, socket[TABLE] ?? table);
+    });
+    server.on('clientError', (err: Error, socket: TrackedSocket) => {
+      answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
+    });
+    // nginx has no CONNECT method: its parser refuses the request line with a 400.
+    server.on('connect', (req: http.IncomingMessage, socket: TrackedSocket) => {
+      const line = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+      const err = Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD', rawPacket: Buffer.from(line, 'latin1') });
+      answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
+    });
     servers.push({ listen, server });
   }
-  return { servers, reopenLogs() {}, flush() {} };
+
+  return {
+    servers,
+    reopenLogs() {
+      for (const f of logFiles.values()) f.reopen();
+    },
+    flush() {
+      for (const f of logFiles.values()) f.flush();
+    },
+  };
 }
 
-function handle(vhost: ServerConf, req: http.IncomingMessage, res: http.ServerResponse, options: HttpRuntimeOptions): void {
-  res.setHeader('Server', vhost.loc.serverTokens ? NAME_VERSION : NAME);
-  if (options.isDraining()) res.shouldKeepAlive = false;
-  const ret = vhost.loc.return;
-  if (ret) {
-    res.statusCode = ret.code;
-    res.end(ret.text ?? '');
-    return;
+function newConnection(socket: Socket, listen: ListenConf): ConnectionState {
+  return {
+    id: ++connectionCounter,
+    requests: 0,
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    localAddress: socket.localAddress ?? listen.host,
+    localPort: socket.localPort ?? listen.port,
+  };
+}
+
+/**
+ * Compiles levels with shared log files (one per path, from `openLog`; undefined: compile the
+ * formats only, for checking) and formats (one per name).
+ */
+export function levelCompiler(config: Config, openLog: ((conf: AccessLogConf) => AccessLogFile) | undefined): LevelCompiler {
+  const captureNames = new Set<string>();
+  for (const s of config.http?.servers ?? []) {
+    for (const n of s.serverNames) if (n.startsWith('~')) namedGroups(n).forEach((g) => captureNames.add(g));
+    const walk = (locs: typeof s.locations): void => {
+      for (const l of locs) {
+        if (l.modifier === '~' || l.modifier === '~*') namedGroups(l.pattern).forEach((g) => captureNames.add(g));
+        walk(l.locations);
+      }
+    };
+    walk(s.locations);
   }
-  const uri = decodeURIComponent((req.url ?? '/').split('?')[0]);
-  if (uri.includes('..') || uri.includes('\0')) {
-    res.statusCode = 400;
-    res.end();
-    return;
-  }
-  let file = path.join(vhost.loc.root.path, uri);
-  if (file.endsWith('/')) file += vhost.loc.index[0];
-  fs.readFile(file, (err, data) => {
-    if (err) {
-      res.statusCode = 404;
-      res.end();
-      return;
+  const templates = { captureNames };
+  const formatConfs: Record<string, LogFormatConf> = { combined: COMBINED_FORMAT, ...(config.http?.logFormats ?? {}) };
+  const formats = new Map<string, Template>();
+  const format = (name: string): Template => {
+    let f = formats.get(name);
+    if (!f) {
+      f = compileLogFormat(formatConfs[name] ?? COMBINED_FORMAT, templates);
+      formats.set(name, f);
     }
-    res.end(data);
-  });
+    return f;
+  };
+  return {
+    templates,
+    accessLogs(conf: MergedLocConf): AccessLogTarget[] {
+      const targets: AccessLogTarget[] = [];
+      for (const a of conf.accessLogs) {
+        const compiled = format(a.format);
+        if (openLog) targets.push({ file: openLog(a), format: compiled });
+      }
+      return targets;
+    },
+  };
 }

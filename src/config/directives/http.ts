@@ -123,6 +123,23 @@ export const httpDirectives: DirectiveSpec[] = [
     },
   },
   { name: 'keepalive_requests', contexts: LOC, args: TAKE(1), handle(d, s) { setOnce(d, s.loc!, 'keepaliveRequests', numberArg(d)); } },
+  { name: 'client_header_timeout', contexts: ['http', 'server'], args: TAKE(1), handle(d, s) { setOnce(d, s.loc!, 'clientHeaderTimeout', timeArg(d)); } },
+  { name: 'client_body_timeout', contexts: LOC, args: TAKE(1), handle(d, s) { setOnce(d, s.loc!, 'clientBodyTimeout', timeArg(d)); } },
+  { name: 'send_timeout', contexts: LOC, args: TAKE(1), handle(d, s) { setOnce(d, s.loc!, 'sendTimeout', timeArg(d)); } },
+  {
+    name: 'large_client_header_buffers', contexts: ['http', 'server'], args: TAKE(2),
+    handle(d, s) {
+      const number = Number(d.args[0]);
+      if (!/^\d+$/.test(d.args[0]) || number === 0) throw argError(d, 0, `invalid value "${d.args[0]}"`);
+      const size = sizeArg(d, 1);
+      if (size <= 1) throw argError(d, 1, `invalid value "${d.args[1]}"`);
+      setOnce(d, s.loc!, 'largeClientHeaderBuffers', { number, size });
+    },
+  },
+  { name: 'absolute_redirect', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'absoluteRedirect', flagArg(d)); } },
+  { name: 'port_in_redirect', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'portInRedirect', flagArg(d)); } },
+  { name: 'server_name_in_redirect', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'serverNameInRedirect', flagArg(d)); } },
+  { name: 'log_not_found', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'logNotFound', flagArg(d)); } },
   { name: 'client_max_body_size', contexts: LOC, args: TAKE(1), handle(d, s) { setOnce(d, s.loc!, 'clientMaxBodySize', sizeArg(d)); } },
   {
     name: 'server_tokens', contexts: LOC, args: TAKE(1),

@@ -5,6 +5,7 @@ import { coreDirectives } from './core.js';
 import { httpDirectives } from './http.js';
 import { logDirectives } from './log.js';
 import { contentDirectives } from './content.js';
+import { headersDirectives } from './headers.js';
 import { proxyDirectives } from './proxy.js';
 import { upstreamDirectives } from './upstream.js';
 import { healthDirectives } from './health.js';
@@ -19,7 +20,7 @@ const includeDirective: DirectiveSpec = {
 };
 
 export const allDirectives: readonly DirectiveSpec[] = [
-  includeDirective, ...coreDirectives, ...httpDirectives, ...logDirectives, ...contentDirectives,
+  includeDirective, ...coreDirectives, ...httpDirectives, ...logDirectives, ...contentDirectives, ...headersDirectives,
   ...proxyDirectives, ...upstreamDirectives, ...healthDirectives,
 ];
 

@@ -44,6 +44,7 @@ export const logDirectives: DirectiveSpec[] = [
         return;
       }
       if (/^(syslog|memory):/.test(d.args[0])) throw argError(d, 0, `"${d.args[0].split(':')[0]}:" access_log targets are not supported by ngts`);
+      if (d.args[0].includes('$')) throw argError(d, 0, 'variables in the "access_log" path are not supported by ngts');
       const log: AccessLogConf = { path: fullPath(s.prefix, d.args[0]), format: d.args[1] ?? 'combined' };
       if (log.format !== 'combined' && !s.http!.logFormats[log.format]) {
         throw argError(d, 1, `unknown log format "${log.format}"`);

@@ -1,0 +1,93 @@
+// The per-request object: one shape, every field set in the constructor (undici's habit), so the
+// hot path neither grows objects nor looks things up by name. Phases fill it in as they run.
+import type http from 'node:http';
+import type { Socket } from 'node:net';
+import type { LocRuntime } from './loc-runtime.js';
+import type { LocationNode } from './location-tree.js';
+import type { VirtualServer } from './virtual-server.js';
+
+/** What a connection carries across its keep-alive requests ($connection, $connection_requests). */
+export interface ConnectionState {
+  /** nginx's connection number: "*12" in error-log lines, $connection. */
+  readonly id: number;
+  requests: number;
+  /** Read once at accept: a destroyed socket forgets them (the 444 log line still needs them). */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+export class HttpRequest {
+  readonly startMs: number;
+  /** $request_method; an error_page redirect turns it into GET. */
+  method: string;
+  /** The request line as received: "GET /a?b HTTP/1.1" ($request). */
+  readonly requestLine: string;
+  /** The normalized, decoded path ($uri); changes on internal redirects and try_files. */
+  uri = '/';
+  /** The raw query string without "?" ($args). */
+  args = '';
+  /** Host header, lowercased, port and trailing dot removed; '' when absent. */
+  host = '';
+  vhost: VirtualServer | undefined = undefined;
+  location: LocationNode | undefined = undefined;
+  /** The settings in force: the location's, or the server's when no location matched. */
+  level: LocRuntime | undefined = undefined;
+  /** The last regex match (server_name or location): $1…$9 and named captures. */
+  captures: RegExpExecArray | null = null;
+  /** The status sent (or about to be): $status. */
+  status = 0;
+  /** nginx's NGX_HTTP_MAX_URI_CHANGES budget for internal redirects. */
+  uriChanges = 10;
+  /** Set once an error_page redirect happened: recursive_error_pages is off. */
+  errorPage = false;
+  /** The status that replaces the redirected request's own (error_page code … uri). */
+  errStatus = 0;
+  /** The file path the content phase maps the URI to ($request_filename). */
+  filePath = '';
+  /** Head and body bytes of an answer written raw on the socket (client-error.ts). */
+  rawHeadBytes = 0;
+  rawBodyBytes = 0;
+  /** Bytes of request body read or discarded so far, for $request_length. */
+  bodyBytes = 0;
+  /** This request's number on its connection ($connection_requests). */
+  readonly connectionRequests: number;
+  /** Per-request state of other modules (the proxy's upstream log for $upstream_* variables). */
+  modules: Record<string, unknown> | undefined = undefined;
+  /**
+   * For a request with "Upgrade" (node's 'upgrade' event): the bytes read after its head. A
+   * content handler that takes the upgrade (the proxy's WebSocket path) owns r.socket from then on.
+   */
+  upgradeHead: Buffer | undefined = undefined;
+  /** $request_id, made on first use. */
+  requestId = '';
+  /** True once the response is complete or the connection was closed for it. */
+  done = false;
+
+  constructor(
+    readonly req: http.IncomingMessage,
+    readonly res: http.ServerResponse,
+    readonly socket: Socket,
+    readonly conn: ConnectionState,
+    /** The line as received, for requests node's parser refused (client-error.ts). */
+    requestLine?: string,
+  ) {
+    this.startMs = Date.now();
+    this.method = req.method ?? 'GET';
+    this.requestLine = requestLine ?? `${this.method} ${req.url ?? ''} HTTP/${req.httpVersion}`;
+    this.connectionRequests = conn.requests;
+  }
+
+  /** $document_root: the root (or alias) in force, with its variables evaluated. */
+  documentRoot(): string {
+    const m = this.level?.path;
+    if (!m) return '';
+    return m.kind === 'root' ? m.root.evaluate(this) : m.alias.evaluate(this);
+  }
+
+  /** The server name nginx reports ($server_name, "server: …" in error logs). */
+  get serverName(): string {
+    return this.vhost?.serverName ?? '';
+  }
+}

@@ -1,0 +1,164 @@
+// The response class given to node's http.Server. Every response — static files, the core's own
+// pages, proxied ones — passes through writeHead, so this is the one place where nginx's
+// header-time rules apply: the status an error_page forces, nginx's reason phrases, Server,
+// add_header and expires (only on nginx's "safe" statuses unless `always`), keep-alive limits
+// and send_timeout. (nginx does the same in its header filters.)
+import http from 'node:http';
+import { httpDate } from '../log/clock.js';
+import type { HttpRequest } from './request.js';
+import { closesConnection, isSafeStatus, reasonPhrase } from './special-response.js';
+
+type Headers = http.OutgoingHttpHeaders | http.OutgoingHttpHeader[];
+
+// eslint-disable-next-line no-control-regex
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+// "Thu, 31 Dec 2037 23:55:55 GMT" and 10 years, as nginx's `expires max` writes them.
+const EXPIRES_MAX = 'Thu, 31 Dec 2037 23:55:55 GMT';
+const EXPIRES_EPOCH = 'Thu, 01 Jan 1970 00:00:01 GMT';
+
+export class NgtsResponse extends http.ServerResponse {
+  /** The request this response answers; set by the core before anything is written. */
+  ngts: HttpRequest | undefined = undefined;
+  private ngtsHeadersApplied = false;
+  /** Body bytes handed to write()/end(): $body_bytes_sent of this response alone, even pipelined. */
+  ngtsBodyBytes = 0;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override write(chunk: any, ...rest: any[]): boolean {
+    this.ngtsBodyBytes += byteLength(chunk, rest[0]);
+    return (super.write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override end(...args: any[]): this {
+    if (args.length > 0 && typeof args[0] !== 'function') this.ngtsBodyBytes += byteLength(args[0], args[1]);
+    return (super.end as (...a: unknown[]) => this)(...args);
+  }
+
+  override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
+    const r = this.ngts;
+    if (r === undefined || this.headersSent) return super.writeHead(statusCode, reason as string, headers as Headers);
+    const status = r.errStatus || statusCode;
+    r.status = status;
+    let extra = (typeof reason === 'string' ? headers : reason) as Headers | undefined;
+    // ngx_http_header_filter drops Last-Modified unless the status is 200, 206 or 304.
+    if (status !== 200 && status !== 206 && status !== 304) {
+      this.removeHeader('Last-Modified');
+      if (extra) extra = withoutHeader(extra, 'last-modified');
+    }
+    this.applyNgtsHeaders(status, extra);
+    const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
+    return super.writeHead(status, text, extra as Headers);
+  }
+
+  /** Applied once, when the status line is written; `extra`: the headers given to writeHead. */
+  private applyNgtsHeaders(status: number, extra: Headers | undefined): void {
+    const r = this.ngts;
+    if (r === undefined || this.ngtsHeadersApplied) return;
+    this.ngtsHeadersApplied = true;
+    const level = r.level ?? r.vhost?.level;
+    if (!level) return;
+    this.setHeader('Server', level.serverHeader);
+    const safe = isSafeStatus(status);
+    if (safe && level.expires.kind !== 'off') this.setExpires(level.expires, extra);
+    const list = level.addHeaders;
+    for (let i = 0; i < list.length; i++) {
+      const h = list[i];
+      if (!safe && !h.always) continue;
+      const value = h.value.evaluate(r);
+      // A value from variables may hold characters no header can carry: nginx would send them
+      // raw; node refuses them, so the header is left out rather than failing the response.
+      if (value !== '' && !INVALID_HEADER_VALUE.test(value)) this.appendHeader(h.name, value);
+    }
+    const conf = level.conf;
+    if (r.connectionRequests >= conf.keepaliveRequests || conf.keepaliveTimeout === 0 || closesConnection(status)) {
+      this.shouldKeepAlive = false;
+    }
+    // node adds "Keep-Alive: timeout=N" on its own; nginx only with keepalive_timeout's 2nd value.
+    (this as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = conf.keepaliveHeaderTimeout ?? 0;
+    r.socket.setTimeout(conf.sendTimeout);
+  }
+
+  // ngx_http_set_expires: Expires and Cache-Control, from the access time or Last-Modified.
+  private setExpires(e: NonNullable<HttpRequest['level']>['expires'], extra: Headers | undefined): void {
+    if (e.kind === 'max') {
+      this.setHeader('Expires', EXPIRES_MAX);
+      this.setHeader('Cache-Control', 'max-age=315360000');
+      return;
+    }
+    if (e.kind === 'epoch') {
+      this.setHeader('Expires', EXPIRES_EPOCH);
+      this.setHeader('Cache-Control', 'no-cache');
+      return;
+    }
+    if (e.kind === 'off') return;
+    const now = Math.floor(Date.now() / 1000);
+    let expiresAt: number;
+    let maxAge: number;
+    if (e.kind === 'daily') {
+      expiresAt = nextTimeOfDay(now, e.seconds);
+      maxAge = expiresAt - now;
+    } else {
+      const lm = e.kind === 'modified' ? Date.parse(String(this.getHeader('Last-Modified') ?? headerIn(extra, 'last-modified') ?? '')) : NaN;
+      if (Number.isNaN(lm)) {
+        maxAge = e.seconds;
+        expiresAt = now + e.seconds;
+      } else {
+        expiresAt = Math.floor(lm / 1000) + e.seconds;
+        maxAge = expiresAt - now;
+      }
+    }
+    this.setHeader('Expires', httpDate(expiresAt * 1000));
+    const negative = (e.kind !== 'daily' && e.seconds < 0) || maxAge < 0;
+    this.setHeader('Cache-Control', negative ? 'no-cache' : `max-age=${maxAge}`);
+  }
+}
+
+function headerIn(headers: Headers | undefined, lower: string): unknown {
+  if (!headers) return undefined;
+  if (!Array.isArray(headers)) {
+    for (const k of Object.keys(headers)) if (k.toLowerCase() === lower) return headers[k];
+    return undefined;
+  }
+  if (headers.length > 0 && Array.isArray(headers[0])) {
+    return (headers as unknown as [string, string][]).find(([k]) => k.toLowerCase() === lower)?.[1];
+  }
+  for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === lower) return headers[i + 1];
+  return undefined;
+}
+
+/** `headers` as writeHead takes them (an object, [name, value] pairs or a flat list) minus one name. */
+function withoutHeader(headers: Headers, lower: string): Headers {
+  if (!Array.isArray(headers)) {
+    const copy: http.OutgoingHttpHeaders = {};
+    for (const k of Object.keys(headers)) if (k.toLowerCase() !== lower) copy[k] = headers[k];
+    return copy;
+  }
+  if (headers.length > 0 && Array.isArray(headers[0])) {
+    return (headers as unknown as [string, string][]).filter(([k]) => k.toLowerCase() !== lower) as unknown as Headers;
+  }
+  const out: http.OutgoingHttpHeader[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (String(headers[i]).toLowerCase() !== lower) out.push(headers[i], headers[i + 1]);
+  }
+  return out;
+}
+
+function byteLength(chunk: unknown, encoding: unknown): number {
+  if (chunk === undefined || chunk === null) return 0;
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8');
+  return (chunk as Uint8Array).byteLength ?? 0;
+}
+
+/** ngx_next_time: the next moment (local time) at `secondsOfDay` after `now`. */
+function nextTimeOfDay(now: number, secondsOfDay: number): number {
+  const d = new Date(now * 1000);
+  d.setHours(0, 0, 0, 0);
+  let t = Math.floor(d.getTime() / 1000) + secondsOfDay;
+  if (t <= now) {
+    d.setDate(d.getDate() + 1);
+    t = Math.floor(d.getTime() / 1000) + secondsOfDay;
+  }
+  return t;
+}
