@@ -70,12 +70,16 @@ export class HealthChecker {
         known.target = target;
         known.notify = upstream.checkNotify;
         known.health.type = check.type;
+        known.health.port = target.port;
+        known.health.weight = peer.weight;
+        known.health.backup = peer.backup;
         wanted.set(key, known);
         continue;
       }
       wanted.set(key, {
         health: {
           upstream: upstream.name, address: peer.address, down: check.defaultDown, type: check.type,
+          port: target.port, weight: peer.weight, backup: peer.backup,
           rise: 0, fall: 0, checks: 0, lastCheck: 0, lastOk: null, lastResult: '', responseTimes: [],
         },
         check, target, notify: upstream.checkNotify, removed: false, probing: false,

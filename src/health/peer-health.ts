@@ -11,6 +11,10 @@ export interface PeerMark {
 /** One checked peer as the status page shows it (plain data: it crosses IPC). */
 export interface PeerHealth extends PeerMark {
   type: 'tcp' | 'http';
+  /** The port probed (the peer's own unless `check port=`). */
+  port: number;
+  weight: number;
+  backup: boolean;
   /** Consecutive successful / failed checks (Tengine's rise and fall counts). */
   rise: number;
   fall: number;

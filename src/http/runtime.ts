@@ -11,6 +11,7 @@ import { AccessLogFile, type AccessLogTarget } from '../log/access-log.js';
 import type { ErrorLog } from '../log/error-log.js';
 import { compileLogFormat } from '../log/log-format.js';
 import './builtin-variables.js';
+import '../status/content.js';
 import { answerClientError } from './client-error.js';
 import type { LevelCompiler } from './loc-runtime.js';
 import { HttpCore } from './phases.js';

@@ -12,6 +12,7 @@ import { errnoText } from '../config/parse.js';
 import type { Config, ErrorLogConf } from '../config/types.js';
 import { ErrorLog } from '../log/error-log.js';
 import { HealthChecker } from '../health/checker.js';
+import { StatusCollector } from '../status/master-collect.js';
 import { NAME_VERSION } from '../version.js';
 import { ConfigWatch } from './config-watch.js';
 import { detach, isDaemonChild, reportStartup } from './daemon.js';
@@ -100,6 +101,20 @@ class Master {
   private exitCode = 0;
   /** Active health checks: probes run here, once, and every worker hears the verdicts. */
   private readonly checker = new HealthChecker((level, message) => this.log.log(level, message), () => this.broadcastHealth());
+  /** stub_status / check_status: every worker's counters, summed on request. */
+  private readonly collector = new StatusCollector({
+    ask: (id) => {
+      const pids: number[] = [];
+      for (const record of this.records.values()) {
+        if (!record.worker.isConnected()) continue;
+        send(record, { type: 'status-query', id });
+        pids.push(record.pid);
+      }
+      return pids;
+    },
+    health: () => this.checker.snapshot(),
+    generation: () => this.current?.id ?? 0,
+  });
 
   constructor(private readonly startup: Startup, private config: Config) {
     this.log = new ErrorLog(config.main.errorLogs);
@@ -189,6 +204,10 @@ class Master {
       if (message.uid !== undefined) this.workerUid = message.uid;
       const starting = record.generation.starting;
       if (starting && --starting.pending === 0) starting.resolve();
+    } else if (message.type === 'status-request') {
+      this.collector.collect((status) => send(record, { type: 'status', id: message.id, status }));
+    } else if (message.type === 'status-report') {
+      this.collector.report(record.pid, message.id, message.report);
     } else if (message.type === 'fatal') {
       record.fatal = message.message;
       const starting = record.generation.starting;
@@ -201,6 +220,7 @@ class Master {
     const record = this.records.get(worker);
     if (!record) return;
     this.records.delete(worker);
+    this.collector.gone(record.pid);
     const generation = record.generation;
     generation.workers.delete(record);
     const expected = record.told !== undefined;

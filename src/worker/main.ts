@@ -8,6 +8,7 @@ import { createHttpRuntime, type HttpRuntime } from '../http/runtime.js';
 import { ErrorLog } from '../log/error-log.js';
 import type { PeerMark } from '../health/peer-health.js';
 import { setPeerCheckDown } from '../proxy/peers.js';
+import { countConnections, statusAnswered, workerReport } from '../status/worker-counters.js';
 import { FATAL_EXIT_CODE, type FromWorker, type ToWorker } from '../master/ipc.js';
 import { ConnectionDrain } from './drain.js';
 import { dropPrivileges, setRlimitNofile } from './privileges.js';
@@ -54,6 +55,7 @@ function listenAll(rt: HttpRuntime): void {
   if (pending === 0) listening();
   for (const { listen, server } of rt.servers) {
     drain.track(server);
+    countConnections(server);
     const backlog = listen.backlog ?? 511;
     const onListenError = (e: NodeJS.ErrnoException): void => {
       fatal(`listen() to ${listen.key}, backlog ${backlog} failed (${errnoText(e)})`);
@@ -129,6 +131,8 @@ process.on('message', (message: ToWorker, handle: unknown) => {
       applyHealth(message.health);
       return start(message.config, message.errorLogs);
     case 'health': return applyHealth(message.marks);
+    case 'status-query': return send({ type: 'status-report', id: message.id, report: workerReport() });
+    case 'status': return statusAnswered(message.id, message.status);
     case 'quit': return quit();
     case 'stop': return stop();
     case 'reopen': return reopen();
