@@ -1,0 +1,73 @@
+// stub_status with two workers: nginx's exact text, with every worker's counters summed by the
+// master, after a known number of requests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+
+const STUB = /^Active connections: (\d+) \nserver accepts handled requests\n (\d+) (\d+) (\d+) \nReading: (\d+) Writing: (\d+) Waiting: (\d+) \n$/;
+
+test('stub_status: counters summed over both workers add up after N requests', async (t) => {
+  const port = await freePort();
+  const ngts = await Ngts.start({
+    conf: `worker_processes 2;
+events {}
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:${port};
+        root html;
+        location = /basic_status { stub_status; }
+    }
+}
+`,
+    files: { 'html/index.html': 'hello\n' },
+  });
+  t.after(() => ngts.cleanup());
+  const N = 12;
+  for (let i = 0; i < N; i++) assert.equal((await get(port, '/')).status, 200);
+  // Each poll is one more connection and request; wait until the N closed connections are gone.
+  let polls = 0;
+  const m = await waitFor(async () => {
+    polls++;
+    const res = await get(port, '/basic_status');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'text/plain');
+    const match = STUB.exec(res.body);
+    assert.ok(match, JSON.stringify(res.body));
+    return match[1] === '1' && match;
+  }, 'only the status connection active');
+  const [active, accepts, handled, requests, reading, writing, waiting] = m.slice(1).map(Number);
+  assert.deepEqual({ active, accepts, handled, requests, reading, writing, waiting },
+    { active: 1, accepts: N + polls, handled: N + polls, requests: N + polls, reading: 0, writing: 1, waiting: 0 });
+});
+
+test('stub_status: a keep-alive connection idle is Waiting; POST is 405', async (t) => {
+  const port = await freePort();
+  const ngts = await Ngts.start({
+    conf: `events {}
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:${port};
+        location = /s { stub_status; }
+    }
+}
+`,
+  });
+  t.after(() => ngts.cleanup());
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  await get(port, '/s', { agent }); // leaves one idle keep-alive connection
+  const res = await waitFor(async () => {
+    const r = await get(port, '/s');
+    return /^Active connections: 2 /.test(r.body) && r;
+  }, 'two connections');
+  assert.match(res.body, /Reading: 0 Writing: 1 Waiting: 1 \n$/);
+  const post = await new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/s', method: 'POST', agent: false }, (r) => { r.resume(); resolve(r.statusCode!); });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(post, 405);
+});
