@@ -120,7 +120,6 @@ export interface LocConf {
   accessLogs?: AccessLogConf[];
   /** `access_log off` was given at this level (ngts keeps accessLogs empty there). */
   accessLogOff?: boolean;
-  errorLogs?: ErrorLogConf[];
   keepaliveTimeout?: number;
   keepaliveHeaderTimeout?: number;
   keepaliveRequests?: number;

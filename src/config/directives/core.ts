@@ -38,8 +38,12 @@ export const coreDirectives: DirectiveSpec[] = [
     name: 'error_log', contexts: ['main', 'http', 'server', 'location'], args: TAKE(1, 2),
     handle(d, s) {
       const log = errorLogArg(d, s.prefix);
-      if (s.context === 'main') s.main.errorLogs.push(log);
-      else (s.loc!.errorLogs ??= []).push(log);
+      // nginx also takes error_log per http/server/location; ngts logs request errors to the main
+      // error log only, and says so rather than ignore the directive.
+      if (s.context !== 'main') {
+        throw directiveError(d, `"error_log" at ${s.context} level is not supported by ngts (use it in the main context)`);
+      }
+      s.main.errorLogs.push(log);
     },
   },
   {
