@@ -26,6 +26,8 @@ interface CheckedPeer {
 export class HealthChecker {
   private readonly peers = new Map<string, CheckedPeer>();
   private stopped = false;
+  /** Ends the probes in flight on stop(). */
+  private readonly abort = new AbortController();
 
   constructor(private readonly log: CheckLog, private readonly onChange: () => void) {}
 
@@ -100,6 +102,7 @@ export class HealthChecker {
   /** Ends every probe loop (the master is exiting). */
   stop(): void {
     this.stopped = true;
+    this.abort.abort();
     for (const p of this.peers.values()) {
       p.removed = true;
       clearTimeout(p.timer);
@@ -110,7 +113,7 @@ export class HealthChecker {
     p.timer = undefined;
     if (p.removed || this.stopped) return;
     p.probing = true;
-    void probe(p.target).then((result) => {
+    void probe(p.target, this.abort.signal).then((result) => {
       p.probing = false;
       if (p.removed || this.stopped) return;
       this.record(p, result.ok, result.reason, result.ms);

@@ -23,13 +23,14 @@ export interface ProbeResult {
 
 const STATUS_LINE = /^HTTP\/\d\.\d (\d)(\d\d)/;
 
-export function probe(target: ProbeTarget): Promise<ProbeResult> {
+/** `signal` ends the probe at once (the master is exiting: an open probe must not hold it). */
+export function probe(target: ProbeTarget, signal?: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const started = performance.now();
     let connected = false;
     let received = '';
     let settled = false;
-    const socket = net.connect({ host: target.host, port: target.port });
+    const socket = net.connect({ host: target.host, port: target.port, signal });
     const finish = (ok: boolean, reason: string): void => {
       if (settled) return;
       settled = true;
@@ -41,6 +42,7 @@ export function probe(target: ProbeTarget): Promise<ProbeResult> {
       finish(false, connected ? 'upstream timed out (110: Connection timed out) while reading check response' : 'connect() timed out (110: Connection timed out)');
     }, target.timeout);
     socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.name === 'AbortError') return finish(false, 'aborted');
       finish(false, connected ? `recv() failed (${errnoText(e)}) while reading check response` : `connect() failed (${errnoText(e)})`);
     });
     socket.on('connect', () => {
