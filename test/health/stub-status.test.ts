@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import fs from 'node:fs';
 import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
 
 const STUB = /^Active connections: (\d+) \nserver accepts handled requests\n (\d+) (\d+) (\d+) \nReading: (\d+) Writing: (\d+) Waiting: (\d+) \n$/;
@@ -13,19 +14,27 @@ test('stub_status: counters summed over both workers add up after N requests', a
     conf: `worker_processes 2;
 events {}
 http {
-    access_log off;
+    log_format pids $pid;
+    access_log logs/pids.log pids;
     server {
         listen 127.0.0.1:${port};
         root html;
-        location = /basic_status { stub_status; }
+        location = /basic_status { stub_status; access_log off; }
     }
 }
 `,
     files: { 'html/index.html': 'hello\n' },
   });
   t.after(() => ngts.cleanup());
-  const N = 12;
-  for (let i = 0; i < N; i++) assert.equal((await get(port, '/')).status, 200);
+  // Fresh connections until both workers have served some (the access log says which served
+  // what): only then does the total prove the master added both workers' counters.
+  let N = 0;
+  const pids = (): Set<string> => new Set(fs.existsSync(ngts.path('logs/pids.log')) ? fs.readFileSync(ngts.path('logs/pids.log'), 'utf8').split('\n').filter(Boolean) : []);
+  await waitFor(async () => {
+    assert.equal((await get(port, '/')).status, 200);
+    N++;
+    return N >= 6 && pids().size === 2;
+  }, 'requests served by both workers');
   // Each poll is one more connection and request; wait until the N closed connections are gone.
   let polls = 0;
   const m = await waitFor(async () => {
