@@ -39,12 +39,14 @@ for (const row of rows) {
   });
 }
 
-test('sed, connections held: weights 1 and 3 from idle give B B A B B B A', () => {
-  const up = new Upstream(`lvs${counter++}`, [peer(1, 1), peer(2, 3)], { method: 'sed' }, undefined, false);
-  const picks: string[] = [];
-  for (let i = 0; i < 7; i++) picks.push(up.balancer.pick(up.select('', ''), 1_000_000)!.port === 1 ? 'A' : 'B');
-  assert.deepEqual(picks.join(' '), 'B B A B B B A');
-});
+for (const [method, expected] of [['sed', 'B B A B B B A'], ['nq', 'A B B B B B A']] as const) {
+  test(`${method}, connections held: weights 1 and 3 from idle give ${expected}`, () => {
+    const up = new Upstream(`lvs${counter++}`, [peer(1, 1), peer(2, 3)], { method }, undefined, false);
+    const picks: string[] = [];
+    for (let i = 0; i < 7; i++) picks.push(up.balancer.pick(up.select('', ''), 1_000_000)!.port === 1 ? 'A' : 'B');
+    assert.equal(picks.join(' '), expected);
+  });
+}
 
 test('sed and nq skip health-check-down peers, then serve from the backups, then none', () => {
   for (const method of ['sed', 'nq'] as const) {
