@@ -6,48 +6,59 @@ import { peerStates } from '../proxy/peers.js';
 import { emptyCounters, type ConnectionCounters, type StatusSnapshot, type WorkerReport } from './snapshot.js';
 
 const counters: ConnectionCounters = emptyCounters();
-const servers: http.Server[] = [];
 
-function onClose(): void {
+/** Per socket: requests in flight, and bytes read when its last response ended. */
+const kInFlight = Symbol('ngts.status.inFlight');
+const kBytesAtIdle = Symbol('ngts.status.bytesAtIdle');
+type CountedSocket = net.Socket & { [kInFlight]: number; [kBytesAtIdle]: number };
+const sockets = new Set<CountedSocket>();
+
+function onClose(this: CountedSocket): void {
   counters.active--;
+  sockets.delete(this);
 }
-function onResponseClose(): void {
+
+function onResponseClose(this: http.ServerResponse): void {
   counters.writing--;
+  const socket = this.socket as CountedSocket | null;
+  if (socket && socket[kInFlight] !== undefined) {
+    socket[kInFlight]--;
+    socket[kBytesAtIdle] = socket.bytesRead;
+  }
 }
 
 /** Counts this server's connections and requests (listeners added once per server). */
 export function countConnections(server: http.Server): void {
-  servers.push(server);
-  server.on('connection', (socket: net.Socket) => {
+  server.on('connection', (socket: CountedSocket) => {
     counters.accepted++;
     counters.handled++;
     counters.active++;
+    socket[kInFlight] = 0;
+    socket[kBytesAtIdle] = 0;
+    sockets.add(socket);
     socket.once('close', onClose);
   });
-  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     counters.requests++;
     counters.writing++;
+    const socket = req.socket as CountedSocket;
+    if (socket[kInFlight] !== undefined) socket[kInFlight]++;
     res.once('close', onResponseClose);
   });
 }
 
 /**
- * Requests whose head is still arriving (nginx's Reading): node's connection list counts a
- * connection active from the first byte of a request to the end of its response; those past
- * their head are Writing.
+ * Connections reading a request head (nginx's Reading): nothing in flight on them, yet bytes
+ * arrived since their last response ended. Counted only when a status page asks.
  */
-function activeParsers(): number {
+function readingConnections(): number {
   let n = 0;
-  for (const server of servers) {
-    const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
-    const list = key && (server as unknown as Record<symbol, { active(): unknown[] } | undefined>)[key];
-    if (list) n += list.active().length;
-  }
+  for (const s of sockets) if (s[kInFlight] === 0 && s.bytesRead > s[kBytesAtIdle]) n++;
   return n;
 }
 
 export function workerReport(): WorkerReport {
-  const connections = { ...counters, reading: Math.max(0, activeParsers() - counters.writing) };
+  const connections = { ...counters, reading: readingConnections() };
   const peers = [];
   for (const [key, s] of peerStates()) peers.push({ key, conns: s.conns, requests: s.requests, failures: s.failures });
   return { connections, peers };

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
 
@@ -73,6 +74,16 @@ http {
     return /^Active connections: 2 /.test(r.body) && r;
   }, 'two connections');
   assert.match(res.body, /Reading: 0 Writing: 1 Waiting: 1 \n$/);
+  // Half a request head: that connection is Reading.
+  const half = net.connect(port, '127.0.0.1');
+  t.after(() => half.destroy());
+  await new Promise((resolve) => half.once('connect', resolve));
+  half.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  const reading = await waitFor(async () => {
+    const r = await get(port, '/s');
+    return /^Active connections: 3 /.test(r.body) && /Reading: 1 /.test(r.body) && r;
+  }, 'a connection reading its request head');
+  assert.match(reading.body, /Reading: 1 Writing: 1 Waiting: 1 \n$/);
   const post = await new Promise<number>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/s', method: 'POST', agent: false }, (r) => { r.resume(); resolve(r.statusCode!); });
     req.on('error', reject);
