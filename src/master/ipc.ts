@@ -32,7 +32,9 @@ export type FromWorker =
   | { type: 'fatal'; message: string }
   /** stub_status / check_status: the master collects every worker's counters and answers 'status'. */
   | { type: 'status-request'; id: number }
-  | { type: 'status-report'; id: number; report: WorkerReport };
+  | { type: 'status-report'; id: number; report: WorkerReport }
+  /** Sent as it exits: its totals (accepts, requests, peer traffic) live on in the master's sums. */
+  | { type: 'status-final'; report: WorkerReport };
 
 /** The exit code of a worker that must not be respawned, as nginx's ngx_worker_process_init uses it. */
 export const FATAL_EXIT_CODE = 2;

@@ -208,6 +208,8 @@ class Master {
       this.collector.collect((status) => send(record, { type: 'status', id: message.id, status }));
     } else if (message.type === 'status-report') {
       this.collector.report(record.pid, message.id, message.report);
+    } else if (message.type === 'status-final') {
+      this.collector.retire(record.pid, message.report);
     } else if (message.type === 'fatal') {
       record.fatal = message.message;
       const starting = record.generation.starting;

@@ -2,7 +2,7 @@
 // its counters, waits for all of them (or COLLECT_LIMIT_MS: a worker busy or exiting is left
 // out), adds them up with the health checker's view and answers the asker.
 import type { PeerHealth } from '../health/peer-health.js';
-import { aggregate, type StatusSnapshot, type WorkerReport } from './snapshot.js';
+import { aggregate, aggregatePeers, emptyCounters, type StatusSnapshot, type WorkerReport } from './snapshot.js';
 
 export const COLLECT_LIMIT_MS = 500;
 
@@ -23,6 +23,8 @@ export interface CollectSources {
 export class StatusCollector {
   private readonly collections = new Map<number, Collection>();
   private nextId = 1;
+  /** What workers that exited counted, summed (their connections are closed: only totals stay). */
+  private readonly retired: WorkerReport = { connections: emptyCounters(), peers: [] };
 
   constructor(private readonly sources: CollectSources) {}
 
@@ -43,6 +45,17 @@ export class StatusCollector {
     if (c.waiting.size === 0) this.finish(id);
   }
 
+  /** A worker's final report as it exits: its totals join the retired ones. */
+  retire(pid: number, report: WorkerReport): void {
+    this.gone(pid);
+    const c = this.retired.connections;
+    c.accepted += report.connections.accepted;
+    c.handled += report.connections.handled;
+    c.requests += report.connections.requests;
+    const merged = aggregatePeers([this.retired.peers, report.peers]);
+    this.retired.peers = merged.map((p) => ({ ...p, conns: 0 }));
+  }
+
   /** A worker exited: no collection waits for it any more. */
   gone(pid: number): void {
     for (const [id, c] of this.collections) if (c.waiting.delete(pid) && c.waiting.size === 0) this.finish(id);
@@ -53,6 +66,8 @@ export class StatusCollector {
     if (c === undefined) return;
     this.collections.delete(id);
     clearTimeout(c.timer);
-    c.answer(aggregate(c.reports, this.sources.health(), this.sources.generation()));
+    const snapshot = aggregate([...c.reports, this.retired], this.sources.health(), this.sources.generation());
+    snapshot.workers = c.reports.length;
+    c.answer(snapshot);
   }
 }

@@ -47,13 +47,11 @@ export function emptyCounters(): ConnectionCounters {
   return { active: 0, accepted: 0, handled: 0, requests: 0, reading: 0, writing: 0 };
 }
 
-/** Sums worker reports and joins them to the checked peers. */
-export function aggregate(reports: readonly WorkerReport[], health: readonly PeerHealth[], generation: number): StatusSnapshot {
-  const connections = emptyCounters();
+/** Peer traffic lists summed by key. */
+export function aggregatePeers(lists: readonly (readonly PeerTraffic[])[]): PeerTraffic[] {
   const traffic = new Map<string, PeerTraffic>();
-  for (const r of reports) {
-    for (const k of Object.keys(connections) as (keyof ConnectionCounters)[]) connections[k] += r.connections[k];
-    for (const p of r.peers) {
+  for (const list of lists) {
+    for (const p of list) {
       const t = traffic.get(p.key);
       if (t === undefined) traffic.set(p.key, { ...p });
       else {
@@ -63,6 +61,16 @@ export function aggregate(reports: readonly WorkerReport[], health: readonly Pee
       }
     }
   }
+  return [...traffic.values()];
+}
+
+/** Sums worker reports and joins them to the checked peers. */
+export function aggregate(reports: readonly WorkerReport[], health: readonly PeerHealth[], generation: number): StatusSnapshot {
+  const connections = emptyCounters();
+  for (const r of reports) {
+    for (const k of Object.keys(connections) as (keyof ConnectionCounters)[]) connections[k] += r.connections[k];
+  }
+  const traffic = new Map(aggregatePeers(reports.map((r) => r.peers)).map((t) => [t.key, t]));
   const peers = health.map((h): PeerStatus => {
     const t = traffic.get(h.upstream + ' ' + h.address);
     return { ...h, active: t?.conns ?? 0, requests: t?.requests ?? 0, failures: t?.failures ?? 0 };

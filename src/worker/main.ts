@@ -102,7 +102,10 @@ function exit(code: number): void {
   runtime?.flush();
   errorLog?.log('notice', 'exit');
   errorLog?.close();
-  process.exit(code);
+  // The totals outlive this worker (nginx keeps them in shared memory): the master adds them to
+  // what stub_status and check_status report. Not waiting more than a moment for the channel.
+  setTimeout(() => process.exit(code), 500);
+  send({ type: 'status-final', report: workerReport() }, () => process.exit(code));
 }
 
 function reopen(): void {
@@ -131,7 +134,10 @@ process.on('message', (message: ToWorker, handle: unknown) => {
       applyHealth(message.health);
       return start(message.config, message.errorLogs);
     case 'health': return applyHealth(message.marks);
-    case 'status-query': return send({ type: 'status-report', id: message.id, report: workerReport() });
+    case 'status-query':
+      // Once exiting, its final report is the master's (status-final): not counted twice.
+      if (state !== 'exiting') send({ type: 'status-report', id: message.id, report: workerReport() });
+      return;
     case 'status': return statusAnswered(message.id, message.status);
     case 'quit': return quit();
     case 'stop': return stop();

@@ -91,3 +91,32 @@ http {
   });
   assert.equal(post, 405);
 });
+
+test('stub_status totals survive a reload: the workers that exited still count, as nginx\'s shared counters', async (t) => {
+  const port = await freePort();
+  const ngts = await Ngts.start({
+    conf: `worker_processes 2;
+events {}
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:${port};
+        location = /s { stub_status; }
+    }
+}
+`,
+  });
+  t.after(() => ngts.cleanup());
+  const N = 7;
+  for (let i = 0; i < N; i++) await get(port, '/none');
+  const old = ngts.workerPids();
+  await ngts.reload();
+  await waitFor(() => ngts.workerPids().every((pid) => !old.includes(pid)), 'the old workers gone');
+  let polls = 0;
+  const m = await waitFor(async () => {
+    polls++;
+    const match = STUB.exec((await get(port, '/s')).body)!;
+    return match[1] === '1' && match;
+  }, 'only the status connection active');
+  assert.deepEqual(m.slice(2, 5).map(Number), [N + polls, N + polls, N + polls]);
+});
