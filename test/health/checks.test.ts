@@ -66,6 +66,19 @@ http {
   const up = await ngts.waitForLog(`upstream "backend" peer ${a.address} is up`, { after: mark, file: ngts.harnessLog });
   assert.match(up, new RegExp(`\\[warn\\] \\d+#0: upstream "backend" peer ${a.address} is up \\(2 successful checks\\)$`));
   for (let i = 0; i < 4; i++) assert.equal(peer(await status(port), a.address).status, 'up');
+
+  // A reload that adds a peer: it starts in default_down (true unless written), the others go on.
+  const c = await TestBackend.start();
+  t.after(() => c.stop());
+  const checksBefore = peer(await status(port), b.address).checks;
+  const mark2 = ngts.logMark(ngts.harnessLog);
+  await ngts.reload(conf.replace(`server ${b.address};`, `server ${b.address};\n        server ${c.address} weight=2;`).replace(' default_down=false', ''));
+  const added = await status(port);
+  assert.deepEqual(added.servers.server.map((r) => r.name), [a.address, b.address, c.address]);
+  assert.ok(peer(added, b.address).checks >= checksBefore, 'b\'s history kept');
+  assert.equal(peer(added, b.address).status, 'up', 'a kept peer does not fall back to default_down');
+  await ngts.waitForLog(`upstream "backend" peer ${c.address} is up (2 successful checks)`, { after: mark2, file: ngts.harnessLog });
+  assert.equal(peer(await status(port), c.address).weight, 2);
 });
 
 test('http check: an unhealthy status takes the peer down; check_notify runs with up|down UPSTREAM PEER', async (t) => {
