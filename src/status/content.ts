@@ -10,6 +10,8 @@ import type { StatusSnapshot } from './snapshot.js';
 import { stubStatusText } from './stub-status.js';
 
 const FORMAT_ARG = /(?:^|&)format=(json|csv|html)(?:&|$)/;
+/** Tengine's ?status=up|down: only the peers in that state. */
+const STATUS_ARG = /(?:^|&)status=(up|down)(?:&|$)/;
 
 const CONTENT_TYPES = { html: 'text/html', csv: 'text/plain', json: 'application/json' } as const;
 
@@ -22,7 +24,11 @@ function statusHandler(r: HttpRequest, core: HttpCore): boolean {
     return true;
   }
   const format = conf.checkStatus === undefined ? undefined : (FORMAT_ARG.exec(r.args)?.[1] as 'json' | 'csv' | 'html' | undefined) ?? conf.checkStatus;
-  void askMaster().then((snapshot) => answer(r, snapshot, format), (e) => core.internalError(r.res, e));
+  const only = format === undefined ? undefined : STATUS_ARG.exec(r.args)?.[1];
+  void askMaster().then((snapshot) => {
+    if (only !== undefined) snapshot.peers = snapshot.peers.filter((p) => p.down === (only === 'down'));
+    answer(r, snapshot, format);
+  }, (e) => core.internalError(r.res, e));
   return true;
 }
 

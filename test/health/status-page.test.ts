@@ -71,6 +71,11 @@ test('check_status json validates against the documented schema; csv and html by
   assert.equal(lines.length, 4);
   assert.match(lines[1], new RegExp(`^1,web,${down.address},down,0,\\d+,http,${down.port},1,,0,0,0,\\d+,`));
   assert.equal((await get(port, '/status?format=html')).headers['content-type'], 'text/html');
+  // Tengine's ?status= filter.
+  const onlyDown = JSON.parse((await get(port, '/status?status=down&format=json')).body);
+  assert.deepEqual(onlyDown.servers.server.map((r: { name: string }) => r.name), [down.address]);
+  assert.equal(onlyDown.servers.total, 1);
+  assert.equal(JSON.parse((await get(port, '/status?format=json&status=up')).body).servers.total, 3);
   assert.equal((await get(port, '/status')).headers['content-type'], 'text/html', 'html is the default');
 });
 
