@@ -670,7 +670,8 @@ class Attempt implements AgentHook {
     if (this.released) return;
     this.released = true;
     if (this.socket !== undefined && this.socket[ATTEMPT] === this) this.socket[ATTEMPT] = undefined;
-    if (releasePeer(this.peer, outcome, Date.now())) {
+    // nginx keeps no failure account for a single-peer upstream, so it never warns about it.
+    if (releasePeer(this.peer, outcome, Date.now()) && !this.run.plan.upstream.single) {
       this.run.handler.logFailure(this.run.req, this.run.plan, this.peer, 'upstream server temporarily disabled', this.phase, 'warn');
     }
   }

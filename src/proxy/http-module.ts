@@ -4,10 +4,12 @@
 // proxy_set_header values); per request, a ProxyRequest that is the engine's plan, the holder of
 // $proxy_host/$proxy_port and of the $upstream_* log, and the error-log context. The handler is
 // the content handler of every level that has proxy_pass.
+import type http from 'node:http';
 import type { LocationConf, MergedLocConf } from '../config/types.js';
 import { registerLevelExtension, type Generation } from '../http/loc-runtime.js';
 import { registerContentHandler, type HttpCore } from '../http/phases.js';
 import type { HttpRequest } from '../http/request.js';
+import type { NgtsResponse } from '../http/response.js';
 import { compileTemplate, registerVariable, type CompileOptions, type Template } from '../http/variables.js';
 import type { ErrorLog } from '../log/error-log.js';
 import { ProxyHandler, type ProxyDone, type ProxyErrorContext, type ProxyOutcome, type ProxyPlan } from './handler.js';
@@ -83,6 +85,11 @@ class ProxyRequest implements ProxyPlan, ProxyErrorContext {
     this.serverName = r.serverName;
     this.maxBodySize = r.level!.conf.clientMaxBodySize;
     this.done = (outcome) => this.finished(outcome);
+  }
+
+  /** proxy_pass_header Server: the upstream's Server header (when it sent one) stays. */
+  beforeHeaders(res: http.ServerResponse): void {
+    if (!this.location.hide.has('server')) (res as NgtsResponse).keepServerHeader = true;
   }
 
   logUpstreamError(level: 'error' | 'warn', message: string, upstream: string): void {
