@@ -38,10 +38,8 @@ export const mapDirectives: DirectiveSpec[] = [
         } else {
           // A leading "\" lets a key start with "~" or be "default" (nginx's escape).
           const exact = (key.startsWith('\\') ? key.slice(1) : key).toLowerCase();
-          if (map.exact[exact] !== undefined) {
-            if (map.exact[exact] !== value) throw directiveError(entry, `conflicting parameter "${key}"`, entry.namePos);
-            s.warn(entry, `duplicate parameter "${key}"`);
-          }
+          // nginx refuses a key written twice, even with the same value.
+          if (map.exact[exact] !== undefined) throw directiveError(entry, `conflicting parameter "${exact}"`, entry.namePos);
           map.exact[exact] = value;
         }
       }
