@@ -3,10 +3,12 @@
 // for 502/504, WebSockets through `map`, the $upstream_* variables in the access log, 499, 413
 // for chunked bodies, and a reload while requests flow.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { freePort, Ngts, waitFor } from '../helpers/ngts.js';
+import { freePort, Ngts, REPO_ROOT, waitFor } from '../helpers/ngts.js';
 import { backend, listen, type Backend } from './helpers.js';
 
 interface Reply {
@@ -42,6 +44,8 @@ async function named(name: string): Promise<Backend & { name: string }> {
       res.end(`${name} ${req.url}`);
     });
   });
+  // Idle connections stay until ngts closes them (node's default closes them after 5 s).
+  b.server.keepAliveTimeout = 60_000;
   return Object.assign(b, { name });
 }
 
@@ -122,6 +126,7 @@ describe('proxy through bin/ngts', () => {
             location /failover/ { proxy_pass http://failover; }
             location /dead/ { proxy_pass http://127.0.0.1:${dead}; }
             location /hang/ { proxy_pass http://127.0.0.1:${hanging.port}; proxy_read_timeout 300ms; }
+            location /hold/ { proxy_pass http://127.0.0.1:${hanging.port}; }
             location /noerrpage/ { error_page 502 =503 /50x.html; proxy_pass http://127.0.0.1:${dead}; }
             location /rewrite/ { proxy_pass http://b/x/; }
             location = /exact { proxy_pass http://b/e; }
@@ -369,6 +374,46 @@ describe('proxy through bin/ngts', () => {
     await load;
     agent.destroy();
     assert.equal(failures, 0);
+  });
+
+  it('a reload retires the old generation\'s idle upstream keep-alive connections', async () => {
+    assert.equal((await request(port, '/kill/')).body, 'k2 /kill/');
+    assert.ok(killable2.openSockets() >= 1);
+    // A request in flight keeps the old worker alive (draining) while its idle ones are retired.
+    const held = http.get({ host: '127.0.0.1', port, path: '/hold/', agent: false });
+    held.on('error', () => {});
+    await waitFor(() => hanging.seen.some((r) => r.url === '/hold/') || undefined, 'the held request upstream');
+    const oldWorkers = ngts.workerPids();
+    await ngts.reload();
+    await waitFor(() => killable2.openSockets() === 0 || undefined, 'the idle upstream connections to close');
+    assert.ok(oldWorkers.some((pid) => ngts.workerPids().includes(pid)), 'the old worker is still draining');
+    held.destroy();
+  });
+});
+
+describe('the shipped conf/nginx.conf with a proxied location', () => {
+  it('error_page 500 502 503 504 /50x.html answers for a dead backend', async () => {
+    const shipped = fs.readFileSync(path.join(REPO_ROOT, 'conf', 'nginx.conf'), 'utf8');
+    const port = await freePort();
+    const dead = await freePort();
+    const conf = shipped
+      .replace('listen       127.0.0.1:8080;', `listen 127.0.0.1:${port};\n        location /app/ { proxy_pass http://127.0.0.1:${dead}; }`);
+    assert.notEqual(conf, shipped);
+    const ngts = await Ngts.start({
+      conf,
+      files: {
+        'conf/mime.types': fs.readFileSync(path.join(REPO_ROOT, 'conf', 'mime.types')),
+        'html/50x.html': fs.readFileSync(path.join(REPO_ROOT, 'html', '50x.html')),
+      },
+    });
+    try {
+      const r = await request(port, '/app/x');
+      assert.equal(r.status, 502);
+      assert.equal(r.body, fs.readFileSync(path.join(REPO_ROOT, 'html', '50x.html'), 'utf8'));
+      assert.equal(r.headers['content-type'], 'text/html');
+    } finally {
+      await ngts.cleanup();
+    }
   });
 });
 
