@@ -259,6 +259,9 @@ describe('proxy through bin/ngts', () => {
     assert.equal(seen['x-client'], 'yes');
     const named = JSON.parse((await request(port, '/rewrite/h')).headers['x-seen'] as string) as Record<string, string>;
     assert.equal(named.host, 'b');
+    // proxy_set_header Connection "" with keepalive: node's client says keep-alive (nginx sends none).
+    const kept = JSON.parse((await request(port, '/kill/h')).headers['x-seen'] as string) as Record<string, string>;
+    assert.equal(kept.connection, 'keep-alive');
   });
 
   it('response headers: Date/Server/X-Pad/X-Accel-* hidden by default, proxy_hide_header, proxy_pass_header', async () => {
