@@ -234,6 +234,7 @@ export class HttpCore {
     }
     const normalized = resolveInternalUri(uri);
     if (normalized === undefined) return this.finalize(r, 400);
+    r.validUnparsedUri = false;
     r.uri = normalized;
     r.args = args;
     this.serverRewrite(r);

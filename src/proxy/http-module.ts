@@ -152,10 +152,10 @@ function proxyContent(r: HttpRequest, core: HttpCore): boolean {
   const p = new ProxyRequest(r, core, pl, pass, upstream!);
   (r.modules ??= {})[MODULE] = p;
   // The client's URI as received, unless an internal redirect changed it (nginx's
-  // valid_unparsed_uri): then the normalized one, escaped again.
+  // valid_unparsed_uri; a named location keeps it): then the normalized one, escaped again.
   const url = r.req.url ?? '';
   p.uri = upstreamUri(pass.uri, pl.hasVariables, pl.locationPrefix, {
-    unparsed: r.uriChanges === 10 && url.startsWith('/') ? url : undefined,
+    unparsed: r.validUnparsedUri && url.startsWith('/') ? url : undefined,
     uri: r.uri,
     args: r.args,
   });
@@ -181,7 +181,7 @@ function upgradeSet(pl: ProxyLocation, values: readonly string[]): boolean {
   return false;
 }
 
-registerLevelExtension(MODULE, compileLevel as (conf: MergedLocConf, location: LocationConf | undefined, templates: CompileOptions, generation: Generation) => unknown);
+registerLevelExtension(MODULE, compileLevel);
 registerContentHandler(proxyContent);
 
 registerVariable('proxy_host', (r) => {

@@ -133,6 +133,9 @@ describe('proxy through bin/ngts', () => {
             location /asis/ { proxy_pass http://b; }
             location ~ ^/regex/(.*)$ { proxy_pass http://b; }
             location /var/ { proxy_pass http://$arg_to/v; }
+            location /tf/ { try_files /nothing-here @app; }
+            location @app { proxy_pass http://b; }
+            location /redirected/ { error_page 404 = /asis/after-redirect; return 404; }
             location /map { return 200 "$mapped"; }
             location /headers/ {
               proxy_pass http://127.0.0.1:${headers.port};
@@ -240,6 +243,10 @@ describe('proxy through bin/ngts', () => {
     // Without a URI part the request line's URI goes as is, not normalized.
     assert.equal((await request(port, '/asis//x/../y?%41')).body, 'b /asis//x/../y?%41');
     assert.equal((await request(port, '/regex/p%2Fq?r')).body, 'b /regex/p%2Fq?r');
+    // A named location keeps the request line's URI (try_files … @app, the usual front setup);
+    // an internal redirect sends the new, normalized one.
+    assert.equal((await request(port, '/tf//a%2Fb?c=d')).body, 'b /tf//a%2Fb?c=d');
+    assert.equal((await request(port, '/redirected/x?k')).body, 'b /asis/after-redirect');
     // With variables the evaluated URI is sent as written; an upstream name resolves too.
     assert.equal((await request(port, `/var/z?to=b`)).body, 'b /v');
     assert.equal((await request(port, `/var/z?to=127.0.0.1:${c.port}`)).body, 'c /v');
