@@ -144,6 +144,7 @@ describe('proxy through bin/ngts', () => {
               proxy_set_header X-Empty "";
               proxy_hide_header X-Secret;
               proxy_pass_header Server;
+              add_header X-Added yes;
             }
             location /defaults/ { proxy_pass http://127.0.0.1:${headers.port}; }
             location /ws/ {
@@ -278,6 +279,7 @@ describe('proxy through bin/ngts', () => {
     assert.equal(r.headers['x-pad'], undefined);
     assert.equal(r.headers['x-accel-expires'], undefined);
     assert.equal(r.headers['x-kept'], 'kept');
+    assert.equal(r.headers['x-added'], 'yes', 'add_header applies to proxied responses');
     const d = await request(port, '/defaults/p');
     assert.match(d.headers.server as string, /^ngts/);
     assert.equal(d.headers['x-secret'], 'hidden');
