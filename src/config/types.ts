@@ -251,10 +251,26 @@ export interface UpstreamCheckConf {
   port?: number;
 }
 
+/** One `map $source $variable { … }` block (ngx_http_map_module). */
+export interface MapConf {
+  /** The string matched, as written ("$http_upgrade"); may hold several variables. */
+  source: string;
+  /** The variable it defines, without "$". */
+  variable: string;
+  /** Value templates as written. */
+  defaultValue: string;
+  /** Exact keys, lowercased (nginx's map compares them case-insensitively), with their values. */
+  exact: Record<string, string>;
+  /** `~regex` / `~*regex` keys, in the order written (tried in that order after the exact ones). */
+  regexes: { source: string; caseless: boolean; value: string }[];
+  origin: Origin;
+}
+
 export interface HttpConf {
   servers: ServerConf[];
   upstreams: Record<string, UpstreamConf>;
   logFormats: Record<string, LogFormatConf>;
+  maps: MapConf[];
   loc: MergedLocConf;
 }
 

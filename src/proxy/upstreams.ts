@@ -46,6 +46,11 @@ export class Upstream {
     this.httpsAgent = new UpstreamHttpsAgent(agentOptions);
   }
 
+  /** nginx's "single" upstream: one primary peer, no backup (round robin ignores its failures). */
+  get single(): boolean {
+    return this.primary.peers.length === 1 && this.backup === undefined;
+  }
+
   /** A fresh walk over the peers for one request. */
   select(clientAddress: string, hashKey: string): PeerSelection {
     const sel = new PeerSelection(this.primary, this.backup, clientAddress, hashKey);

@@ -84,6 +84,8 @@ function quit(code = 0, announce = true): void {
   if (state === 'waiting' || !runtime) return exit(code);
   state = 'draining';
   if (announce) errorLog?.log('notice', 'gracefully shutting down');
+  // Idle upstream keep-alive connections close now; requests in flight finish.
+  runtime.retire();
   const timeout = currentShutdownTimeout;
   if (timeout !== undefined) shutdownTimer = setTimeout(() => drain.closeAll(), timeout);
   drain.drain(() => exit(code));

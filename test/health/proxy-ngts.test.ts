@@ -4,22 +4,15 @@
 // per-peer request counts are every worker's; sed and nq choose as the LVS formulas say.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
 import type { CheckStatusJson } from '../../src/status/check-status-text.js';
 import { TestBackend } from './backends.js';
 
-// proxy_pass reaches the request pipeline with the wiring branch (src/proxy/http-module.ts):
-// until it is merged, these tests cannot run; test/health/proxy-checked.test.ts covers the same
-// through the proxy engine in one process meanwhile.
-const WIRED = fs.existsSync(new URL('../../src/proxy/http-module.js', import.meta.url));
-const skip = WIRED ? false : 'proxy_pass is not wired into the HTTP core on this branch yet';
-
 const clientRequests = (x: TestBackend): number => x.requests.filter((p) => p !== '/health').length;
 
-test('real ngts: a down peer gets no request, the backup takes over and hands back, all down is 502 at once', { skip }, async (t) => {
+test('real ngts: a down peer gets no request, the backup takes over and hands back, all down is 502 at once', async (t) => {
   const a = await TestBackend.start();
   const b = await TestBackend.start();
   const spare = await TestBackend.start();
@@ -118,7 +111,7 @@ async function holdingBackends(n: number) {
 }
 
 for (const [method, expected] of [['sed', 'B B A B B B A'], ['nq', 'A B B B B B A']] as const) {
-  test(`real ngts, one worker: ${method} with weights 1 and 3 and requests held gives ${expected}`, { skip }, async (t) => {
+  test(`real ngts, one worker: ${method} with weights 1 and 3 and requests held gives ${expected}`, async (t) => {
     const backends = await holdingBackends(2);
     t.after(() => backends.close());
     const port = await freePort();
