@@ -124,10 +124,12 @@ http {
         ${method};
         server 127.0.0.1:${backends.ports[0]} weight=1;
         server 127.0.0.1:${backends.ports[1]} weight=3;
+        check interval=60000 type=tcp default_down=false;
     }
     server {
         listen 127.0.0.1:${port};
         location / { proxy_pass http://lvs; }
+        location = /hc { check_status json; }
     }
 }
 `,
@@ -139,7 +141,13 @@ http {
       await waitFor(() => backends.arrivals.length === i + 1, `request ${i + 1} at a backend`);
     }
     assert.equal(backends.arrivals.map((i) => (i === 0 ? 'A' : 'B')).join(' '), expected);
+    // check_status shows the connections in flight, then the totals.
+    const held = (i: number): number => backends.arrivals.filter((x) => x === i).length;
+    const rows = async () => (JSON.parse((await get(port, '/hc')).body) as CheckStatusJson).servers.server;
+    assert.deepEqual((await rows()).map((r) => [r.weight, r.active, r.requests]), [[1, held(0), held(0)], [3, held(1), held(1)]]);
     backends.release();
     await Promise.all(pending);
+    await waitFor(async () => (await rows()).every((r) => r.active === 0), 'no connection in flight');
+    assert.deepEqual((await rows()).map((r) => r.requests), [held(0), held(1)]);
   });
 }
