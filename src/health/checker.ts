@@ -158,7 +158,3 @@ function* checkedPeers(config: Config): Generator<{ upstream: UpstreamConf; peer
   }
 }
 
-/** Whether any upstream of `config` has health checks (the master runs a checker only then). */
-export function hasChecks(config: Config): boolean {
-  return Object.values(config.http?.upstreams ?? {}).some((u) => u.check !== undefined);
-}
