@@ -27,6 +27,10 @@ function onResponseClose(this: http.ServerResponse): void {
   }
 }
 
+function onUpgradedClose(): void {
+  counters.writing--;
+}
+
 /** Counts this server's connections and requests (listeners added once per server). */
 export function countConnections(server: http.Server): void {
   server.on('connection', (socket: CountedSocket) => {
@@ -44,6 +48,14 @@ export function countConnections(server: http.Server): void {
     const socket = req.socket as CountedSocket;
     if (socket[kInFlight] !== undefined) socket[kInFlight]++;
     res.once('close', onResponseClose);
+  });
+  // An Upgrade request (a WebSocket tunnel) is a request too, and nginx counts it as Writing for
+  // as long as the connection lasts; nothing more is ever read as a request head on it.
+  server.on('upgrade', (_req: http.IncomingMessage, socket: CountedSocket) => {
+    counters.requests++;
+    counters.writing++;
+    if (socket[kInFlight] !== undefined) socket[kInFlight]++;
+    socket.once('close', onUpgradedClose);
   });
 }
 

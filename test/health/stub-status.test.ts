@@ -120,3 +120,45 @@ http {
   }, 'only the status connection active');
   assert.deepEqual(m.slice(2, 5).map(Number), [N + polls, N + polls, N + polls]);
 });
+
+test('stub_status: a proxied WebSocket is one request, Writing while it lasts, never Reading', async (t) => {
+  const { WebSocket, WebSocketServer } = await import('ws');
+  const wsServer = http.createServer();
+  const wss = new WebSocketServer({ server: wsServer });
+  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${String(m)}`)));
+  await new Promise<void>((resolve) => wsServer.listen(0, '127.0.0.1', () => resolve()));
+  t.after(() => { wsServer.closeAllConnections(); wsServer.close(); });
+  const wsPort = (wsServer.address() as net.AddressInfo).port;
+  const port = await freePort();
+  const ngts = await Ngts.start({
+    conf: `events {}
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:${port};
+        location = /s { stub_status; }
+        location /ws/ {
+            proxy_pass http://127.0.0.1:${wsPort};
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+        }
+    }
+}
+`,
+  });
+  t.after(() => ngts.cleanup());
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/x`);
+  t.after(() => ws.terminate());
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send('hi');
+  await new Promise((resolve) => ws.once('message', resolve)); // bytes went through the tunnel
+  const body = (await get(port, '/s')).body;
+  assert.match(body, /^Active connections: 2 \nserver accepts handled requests\n 2 2 2 \nReading: 0 Writing: 2 Waiting: 0 \n$/);
+  ws.terminate();
+  const after = await waitFor(async () => {
+    const b = (await get(port, '/s')).body;
+    return /^Active connections: 1 /.test(b) && b;
+  }, 'the tunnel closed');
+  assert.match(after, /Reading: 0 Writing: 1 Waiting: 0 \n$/);
+});
