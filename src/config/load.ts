@@ -137,7 +137,7 @@ function finishHttp(h: HttpDraft, prefix: string, warnings: ConfigError[]): Http
   const loc = mergeLocConf(h.loc, defaultLocConf(prefix));
   const servers = h.servers.map((s) => finishServer(s, loc));
   checkListens(h.servers, servers, warnings);
-  return { servers, upstreams: h.upstreams, logFormats: h.logFormats, loc };
+  return { servers, upstreams: h.upstreams, logFormats: h.logFormats, maps: h.maps, loc };
 }
 
 function finishServer(s: ServerDraft, parent: MergedLocConf): ServerConf {

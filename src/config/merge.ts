@@ -4,7 +4,7 @@
 import type { LocConf, MergedLocConf } from './types.js';
 
 /** Fields that belong to the level that wrote them (content handlers and rewrite codes). */
-const NOT_INHERITED: ReadonlySet<keyof LocConf> = new Set<keyof LocConf>(['tryFiles', 'return', 'proxyPass']);
+const NOT_INHERITED: ReadonlySet<keyof LocConf> = new Set<keyof LocConf>(['tryFiles', 'return', 'proxyPass', 'stubStatus', 'checkStatus']);
 
 export function defaultLocConf(prefix: string): MergedLocConf {
   return {

@@ -36,6 +36,7 @@ export interface HttpDraft {
   servers: ServerDraft[];
   upstreams: Record<string, UpstreamConf>;
   logFormats: HttpConf['logFormats'];
+  maps: HttpConf['maps'];
   loc: LocConf;
   /** access_log lines whose format must exist once the whole http block is read. */
   pendingFormatChecks: { directive: Directive; format: string }[];

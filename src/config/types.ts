@@ -163,6 +163,10 @@ export interface LocConf {
   proxySslName?: string;
   proxySslVerify?: boolean;
   proxyPassRequestHeaders?: boolean;
+  /** `stub_status` here: nginx's connection counters, summed over all workers. */
+  stubStatus?: boolean;
+  /** `check_status [format]` here: the health-check status page; its default format. */
+  checkStatus?: 'html' | 'csv' | 'json';
 }
 
 /** A merged LocConf: every inherited field has a value. */
@@ -211,6 +215,9 @@ export type BalancerConf =
   | { method: 'round_robin' }
   | { method: 'ip_hash' }
   | { method: 'least_conn' }
+  /** LVS's shortest expected delay and never queue (src/proxy/sed.ts, nq.ts). */
+  | { method: 'sed' }
+  | { method: 'nq' }
   | { method: 'hash'; key: string; consistent: boolean };
 
 export interface UpstreamConf {
@@ -218,6 +225,44 @@ export interface UpstreamConf {
   peers: UpstreamPeerConf[];
   balancer: BalancerConf;
   keepalive?: number;
+  /** Active health checks (`check`, Tengine's syntax); unset: none. */
+  check?: UpstreamCheckConf;
+  /** `check_http_send` as written, escapes resolved; unset: DEFAULT_CHECK_HTTP_SEND. */
+  checkHttpSend?: string;
+  /** `check_http_expect_alive`: the status classes that count as alive (2 for http_2xx…); unset: 2xx, 3xx. */
+  checkHttpExpectAlive?: number[];
+  /** `check_notify`: the script run with `up|down UPSTREAM PEER` on every transition. */
+  checkNotify?: string;
+  origin: Origin;
+}
+
+/** The `check` directive's parameters, Tengine's defaults filled in. */
+export interface UpstreamCheckConf {
+  type: 'tcp' | 'http';
+  /** Milliseconds between the end of one probe of a peer and the start of the next. */
+  interval: number;
+  rise: number;
+  fall: number;
+  /** Milliseconds a probe may take (connect, and for http the whole exchange). */
+  timeout: number;
+  /** Peers start down until `rise` successful checks (Tengine's default_down=true). */
+  defaultDown: boolean;
+  /** Probe this port instead of the peer's own. */
+  port?: number;
+}
+
+/** One `map $source $variable { … }` block (ngx_http_map_module). */
+export interface MapConf {
+  /** The string matched, as written ("$http_upgrade"); may hold several variables. */
+  source: string;
+  /** The variable it defines, without "$". */
+  variable: string;
+  /** Value templates as written. */
+  defaultValue: string;
+  /** Exact keys, lowercased (nginx's map compares them case-insensitively), with their values. */
+  exact: Record<string, string>;
+  /** `~regex` / `~*regex` keys, in the order written (tried in that order after the exact ones). */
+  regexes: { source: string; caseless: boolean; value: string }[];
   origin: Origin;
 }
 
@@ -225,6 +270,7 @@ export interface HttpConf {
   servers: ServerConf[];
   upstreams: Record<string, UpstreamConf>;
   logFormats: Record<string, LogFormatConf>;
+  maps: MapConf[];
   loc: MergedLocConf;
 }
 

@@ -1,7 +1,7 @@
 // What one level (a location, or a server outside its locations) needs at request time, compiled
 // once from its merged settings: templates for root/alias, return, try_files, error_page and
 // add_header; the error pages by status; the access logs it writes to.
-import type { ErrorPageConf, ExpiresConf, LocationConf, MergedLocConf, ReturnConf } from '../config/types.js';
+import type { Config, ErrorPageConf, ExpiresConf, LocationConf, MergedLocConf, ReturnConf } from '../config/types.js';
 import type { AccessLogTarget } from '../log/access-log.js';
 import { NAME, NAME_VERSION } from '../version.js';
 import { compileTemplate, type CompileOptions, type Template } from './variables.js';
@@ -41,9 +41,21 @@ export type PathMapping =
   /** A regex location's alias: the alias (with captures) is the whole path. */
   | { kind: 'regex-alias'; alias: Template };
 
+/**
+ * One configuration generation as other modules see it while its levels compile: they keep
+ * what they share across levels in `modules` (the proxy's upstreams) and register what must
+ * happen when the generation is replaced (a reload, or the worker shutting down) in `onRetire`.
+ */
+export interface Generation {
+  readonly config: Config;
+  readonly modules: Record<string, unknown>;
+  readonly onRetire: (() => void)[];
+}
+
 /** Provided by the runtime so that levels sharing a log file share one buffer. */
 export interface LevelCompiler {
   templates: CompileOptions;
+  generation: Generation;
   accessLogs(conf: MergedLocConf): AccessLogTarget[];
 }
 
@@ -52,7 +64,7 @@ export interface LevelCompiler {
  * templates here, once per level and config generation); the result is found in
  * level.extensions[name] by its content handler.
  */
-export type LevelExtension = (conf: MergedLocConf, location: LocationConf | undefined, templates: CompileOptions) => unknown;
+export type LevelExtension = (conf: MergedLocConf, location: LocationConf | undefined, templates: CompileOptions, generation: Generation) => unknown;
 const extensions: { name: string; compile: LevelExtension }[] = [];
 
 export function registerLevelExtension(name: string, compile: LevelExtension): void {
@@ -94,7 +106,7 @@ export class LocRuntime {
     this.expires = conf.expires;
     this.serverHeader = conf.serverTokens ? NAME_VERSION : NAME;
     this.accessLogs = c.accessLogs(conf);
-    for (const e of extensions) this.extensions[e.name] = e.compile(conf, location, c.templates);
+    for (const e of extensions) this.extensions[e.name] = e.compile(conf, location, c.templates, c.generation);
   }
 }
 

@@ -45,6 +45,11 @@ export interface CoreOptions {
 export class HttpCore {
   constructor(private readonly options: CoreOptions) {}
 
+  /** The worker's error log (other modules' content handlers write to it too). */
+  get errorLog(): ErrorLog {
+    return this.options.errorLog;
+  }
+
   /**
    * node's 'upgrade' event: no response object and no parser left on the socket. The request
    * goes through the same phases with a response made here; unless a content handler takes the
@@ -229,6 +234,7 @@ export class HttpCore {
     }
     const normalized = resolveInternalUri(uri);
     if (normalized === undefined) return this.finalize(r, 400);
+    r.validUnparsedUri = false;
     r.uri = normalized;
     r.args = args;
     this.serverRewrite(r);
@@ -397,11 +403,15 @@ export class HttpCore {
     res.end(r.method === 'HEAD' ? undefined : body);
   }
 
-  /** An error-log line with nginx's request context. */
-  logError(r: HttpRequest, level: LogLevel, message: string): void {
+  /**
+   * An error-log line with nginx's request context; `upstream` (the proxy's URL) goes between
+   * the request and the host, where nginx prints it.
+   */
+  logError(r: HttpRequest, level: LogLevel, message: string, upstream?: string): void {
     const log = this.options.errorLog;
     if (!log.enabled(level)) return;
     let line = `*${r.conn.id} ${message}, client: ${r.conn.remoteAddress}, server: ${r.serverName}, request: "${r.requestLine}"`;
+    if (upstream !== undefined) line += `, upstream: "${upstream}"`;
     const host = r.req.headers.host;
     if (host !== undefined) line += `, host: "${host}"`;
     const referrer = r.req.headers.referer;

@@ -40,6 +40,11 @@ export class HttpRequest {
   status = 0;
   /** nginx's NGX_HTTP_MAX_URI_CHANGES budget for internal redirects. */
   uriChanges = 10;
+  /**
+   * nginx's valid_unparsed_uri: the request line's URI still stands for the request (an
+   * internal redirect clears it; a named location keeps it). The proxy then passes it as is.
+   */
+  validUnparsedUri = true;
   /** Set once an error_page redirect happened: recursive_error_pages is off. */
   errorPage = false;
   /** The status that replaces the redirected request's own (error_page code … uri). */

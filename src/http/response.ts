@@ -21,6 +21,11 @@ export class NgtsResponse extends http.ServerResponse {
   /** The request this response answers; set by the core before anything is written. */
   ngts: HttpRequest | undefined = undefined;
   private ngtsHeadersApplied = false;
+  /**
+   * A module passed its own Server header (the proxy with proxy_pass_header Server): nginx's
+   * header filter adds Server only when the response has none.
+   */
+  keepServerHeader = false;
   /** Body bytes handed to write()/end(): $body_bytes_sent of this response alone, even pipelined. */
   ngtsBodyBytes = 0;
 
@@ -59,7 +64,7 @@ export class NgtsResponse extends http.ServerResponse {
     this.ngtsHeadersApplied = true;
     const level = r.level ?? r.vhost?.level;
     if (!level) return;
-    this.setHeader('Server', level.serverHeader);
+    if (!this.keepServerHeader) this.setHeader('Server', level.serverHeader);
     const safe = isSafeStatus(status);
     if (safe && level.expires.kind !== 'off') this.setExpires(level.expires, extra);
     const list = level.addHeaders;

@@ -11,8 +11,11 @@ import { AccessLogFile, type AccessLogTarget } from '../log/access-log.js';
 import type { ErrorLog } from '../log/error-log.js';
 import { compileLogFormat } from '../log/log-format.js';
 import './builtin-variables.js';
+import '../status/content.js';
+import { mapVariables } from './map.js';
+import '../proxy/http-module.js';
 import { answerClientError } from './client-error.js';
-import type { LevelCompiler } from './loc-runtime.js';
+import type { Generation, LevelCompiler } from './loc-runtime.js';
 import { HttpCore } from './phases.js';
 import type { ConnectionState } from './request.js';
 import { NgtsResponse } from './response.js';
@@ -39,6 +42,11 @@ export interface HttpRuntime {
   reopenLogs(): void;
   /** Flush buffered access logs; called before the worker exits. */
   flush(): void;
+  /**
+   * The generation stops taking requests (the worker drains): modules let go of what they keep
+   * open, such as idle upstream keep-alive connections; requests in flight finish.
+   */
+  retire(): void;
 }
 
 const CONNECTION = Symbol('ngts.connection');
@@ -160,6 +168,9 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     flush() {
       for (const f of logFiles.values()) f.flush();
     },
+    retire() {
+      for (const hook of compiler.generation.onRetire) hook();
+    },
   };
 }
 
@@ -190,7 +201,10 @@ export function levelCompiler(config: Config, openLog: ((conf: AccessLogConf) =>
     };
     walk(s.locations);
   }
-  const templates = { captureNames };
+  const maps = mapVariables(config.http?.maps ?? []);
+  const templates = { captureNames, variables: maps.getters };
+  maps.compile(templates);
+  const generation: Generation = { config, modules: {}, onRetire: [] };
   const formatConfs: Record<string, LogFormatConf> = { combined: COMBINED_FORMAT, ...(config.http?.logFormats ?? {}) };
   const formats = new Map<string, Template>();
   const format = (name: string): Template => {
@@ -203,6 +217,7 @@ export function levelCompiler(config: Config, openLog: ((conf: AccessLogConf) =>
   };
   return {
     templates,
+    generation,
     accessLogs(conf: MergedLocConf): AccessLogTarget[] {
       const targets: AccessLogTarget[] = [];
       for (const a of conf.accessLogs) {

@@ -11,8 +11,9 @@ import { VirtualServer } from './virtual-server.js';
 export function checkHttpConfig(result: LoadResult): LoadResult {
   const { config } = result;
   if (!config.http) return result;
-  const compiler = levelCompiler(config, undefined);
   try {
+    // Map templates compile with the level compiler: an unknown variable there is refused too.
+    const compiler = levelCompiler(config, undefined);
     for (const s of config.http.servers) new VirtualServer(s, compiler);
   } catch (e) {
     if (e instanceof UnknownVariableError || e instanceof TemplateSyntaxError) {

@@ -35,9 +35,13 @@ export interface CompileOptions {
   escape?: (value: string) => string;
   /** Replaces an empty value (access logs print "-" for an empty or missing variable). */
   empty?: string;
+  /** Variables of this configuration generation (`map`), looked up before the registry. */
+  variables?: ReadonlyMap<string, VariableGetter>;
 }
 
 export function lookupVariable(name: string, options: CompileOptions = {}): VariableGetter {
+  const own = options.variables?.get(name);
+  if (own) return own;
   const exact = variables.get(name);
   if (exact) return exact;
   if (/^[0-9]$/.test(name)) return captureGetter(Number(name));

@@ -11,6 +11,8 @@ import { formatConfigError } from '../config/report.js';
 import { errnoText } from '../config/parse.js';
 import type { Config, ErrorLogConf } from '../config/types.js';
 import { ErrorLog } from '../log/error-log.js';
+import { HealthChecker } from '../health/checker.js';
+import { StatusCollector } from '../status/master-collect.js';
 import { NAME_VERSION } from '../version.js';
 import { ConfigWatch } from './config-watch.js';
 import { detach, isDaemonChild, reportStartup } from './daemon.js';
@@ -97,6 +99,22 @@ class Master {
   /** The uid workers run as, so that log files reopened by root stay writable for them. */
   private workerUid?: number;
   private exitCode = 0;
+  /** Active health checks: probes run here, once, and every worker hears the verdicts. */
+  private readonly checker = new HealthChecker((level, message) => this.log.log(level, message), () => this.broadcastHealth());
+  /** stub_status / check_status: every worker's counters, summed on request. */
+  private readonly collector = new StatusCollector({
+    ask: (id) => {
+      const pids: number[] = [];
+      for (const record of this.records.values()) {
+        if (!record.worker.isConnected()) continue;
+        send(record, { type: 'status-query', id });
+        pids.push(record.pid);
+      }
+      return pids;
+    },
+    health: () => this.checker.snapshot(),
+    generation: () => this.current?.id ?? 0,
+  });
 
   constructor(private readonly startup: Startup, private config: Config) {
     this.log = new ErrorLog(config.main.errorLogs);
@@ -115,6 +133,7 @@ class Master {
       this.log.log('warn', 'the "user" directive makes sense only if the master process runs with super-user privileges, ignored');
     }
     this.installSignals();
+    this.checker.configure(this.config);
     const generation = newGeneration(this.config, this.config.main.errorLogs);
     this.startGeneration(generation).then(() => {
       this.current = generation;
@@ -179,12 +198,18 @@ class Master {
 
   private onMessage(record: WorkerRecord, message: FromWorker): void {
     if (message.type === 'ready') {
-      sendConfig(record, this.sockets);
+      sendConfig(record, this.sockets, this.checker.marksFor(record.generation.config));
     } else if (message.type === 'listening') {
       record.listening = true;
       if (message.uid !== undefined) this.workerUid = message.uid;
       const starting = record.generation.starting;
       if (starting && --starting.pending === 0) starting.resolve();
+    } else if (message.type === 'status-request') {
+      this.collector.collect((status) => send(record, { type: 'status', id: message.id, status }));
+    } else if (message.type === 'status-report') {
+      this.collector.report(record.pid, message.id, message.report);
+    } else if (message.type === 'status-final') {
+      this.collector.retire(record.pid, message.report);
     } else if (message.type === 'fatal') {
       record.fatal = message.message;
       const starting = record.generation.starting;
@@ -197,6 +222,7 @@ class Master {
     const record = this.records.get(worker);
     if (!record) return;
     this.records.delete(worker);
+    this.collector.gone(record.pid);
     const generation = record.generation;
     generation.workers.delete(record);
     const expected = record.told !== undefined;
@@ -288,6 +314,7 @@ class Master {
       this.pidFile = config.main.pid;
     }
     this.updateWatch();
+    this.checker.configure(config);
     if (previous) for (const record of previous.workers) tell(record, 'quit');
   }
 
@@ -305,6 +332,14 @@ class Master {
         void this.reload();
       });
     }
+  }
+
+  // ---- health checks ----
+
+  /** Every worker of every generation gets the whole picture: a few bytes per checked peer. */
+  private broadcastHealth(): void {
+    const marks = this.checker.marks();
+    for (const record of this.records.values()) send(record, { type: 'health', marks });
   }
 
   // ---- reopen ----
@@ -338,6 +373,7 @@ class Master {
   private beginShutdown(mode: 'quit' | 'stop'): void {
     if (this.shutdown === 'stop' || this.shutdown === mode) return;
     this.shutdown = mode;
+    this.checker.stop();
     void this.watch?.close();
     this.watch = undefined;
     // As nginx's master on QUIT/TERM: stop accepting now (workers close their copies as they drain).

@@ -6,6 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Config, ErrorLogConf } from '../config/types.js';
+import type { PeerMark } from '../health/peer-health.js';
 import type { ToWorker } from './ipc.js';
 import { listensOf, type ListenSockets } from './listen-sockets.js';
 
@@ -55,13 +56,16 @@ export function forkWorker(generation: Generation): WorkerRecord {
   return record;
 }
 
-/** The worker's listening sockets (one message each: IPC carries one handle per message), then its config. */
-export function sendConfig(record: WorkerRecord, sockets: ListenSockets): void {
+/**
+ * The worker's listening sockets (one message each: IPC carries one handle per message), then its
+ * config with the health-check marks it starts from.
+ */
+export function sendConfig(record: WorkerRecord, sockets: ListenSockets, health: PeerMark[]): void {
   for (const listen of listensOf(record.generation.config)) {
     const handle = sockets.get(listen.key);
     if (handle && record.worker.isConnected()) record.worker.send({ type: 'socket', key: listen.key } satisfies ToWorker, handle as never);
   }
-  send(record, { type: 'config', config: record.generation.config, errorLogs: record.generation.errorLogs });
+  send(record, { type: 'config', config: record.generation.config, errorLogs: record.generation.errorLogs, health });
 }
 
 export function send(record: WorkerRecord, message: ToWorker): void {

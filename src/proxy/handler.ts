@@ -30,7 +30,7 @@
 import { ServerResponse } from 'node:http';
 import type http from 'node:http';
 import type net from 'node:net';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { ErrorLog } from '../log/error-log.js';
 import { withAgentHook, type AgentHook } from './agent.js';
@@ -59,13 +59,32 @@ export interface ProxyPlan {
   serverName: string;
   /** Called right before the response status line is written (add_header and the like). */
   beforeHeaders?(res: http.ServerResponse, status: number): void;
+  /** Where $upstream_* are recorded (the core reads it while the request runs); else a new one. */
+  upstreamLog?: UpstreamLog;
+  /**
+   * Writes the error-log lines with the core's request context and connection number; without
+   * it the handler builds the context itself from the node request.
+   */
+  errorContext?: ProxyErrorContext;
+  /** client_max_body_size (0: no limit), checked on bodies without Content-Length (chunked). */
+  maxBodySize?: number;
+}
+
+export interface ProxyErrorContext {
+  /** `message` is "… while connecting to upstream"; `upstream` the URL nginx prints after the request. */
+  logUpstreamError(level: 'error' | 'warn', message: string, upstream: string): void;
+  /** A chunked body over client_max_body_size: nginx's wording is the core's concern. */
+  logBodyTooLarge(size: number): void;
 }
 
 export type ProxyOutcome =
   /** An upstream response was passed (completely, or cut when the upstream failed mid-body). */
   | { kind: 'responded'; status: number }
-  /** Nothing was sent: the core answers `status` (502 or 504), through error_page. */
-  | { kind: 'failed'; status: 502 | 504 }
+  /**
+   * Nothing was sent: the core answers `status` (502 or 504; 413 for a chunked body over
+   * client_max_body_size, then the connection closes), through error_page.
+   */
+  | { kind: 'failed'; status: 502 | 504 | 413 }
   /** The client went away first: nothing more to send; nginx logs 499. */
   | { kind: 'client_closed' };
 
@@ -104,7 +123,7 @@ export class ProxyHandler {
       this.upgradeAsPlainRequest(req, socket, plan, done);
       return;
     }
-    const log = new UpstreamLog();
+    const log = plan.upstreamLog ?? new UpstreamLog();
     const sel = plan.upstream.select(socket.remoteAddress ?? '', plan.hashKey);
     const peer = plan.upstream.balancer.pick(sel, Date.now());
     if (peer === undefined) {
@@ -213,6 +232,10 @@ export class ProxyHandler {
   logFailure(req: http.IncomingMessage, plan: ProxyPlan, peer: Peer | undefined, message: string, phase: UpstreamPhase, level: 'error' | 'warn' = 'error'): void {
     if (!this.errorLog.enabled(level)) return;
     const upstream = `${plan.pass.scheme}://${peer ? peer.name : plan.upstream.name}${plan.uri}`;
+    if (plan.errorContext !== undefined) {
+      plan.errorContext.logUpstreamError(level, `${message} while ${PHASE_ACTION[phase]}`, upstream);
+      return;
+    }
     const host = req.headers.host;
     this.errorLog.log(level, `*${connectionNumber(req)} ${message} while ${PHASE_ACTION[phase]}, client: ${req.socket.remoteAddress ?? '-'}, server: ${plan.serverName}, request: "${req.method} ${req.url} HTTP/${req.httpVersion}", upstream: "${upstream}"${host !== undefined ? `, host: "${host}"` : ''}`);
   }
@@ -269,7 +292,7 @@ class UpstreamRequestView {
 
 /** One client request's walk over the peers. */
 class ProxyRun {
-  readonly log = new UpstreamLog();
+  readonly log: UpstreamLog;
   readonly sel: PeerSelection;
   readonly started = Date.now();
   /** Attempts left: nginx's pc->tries, capped by proxy_next_upstream_tries. */
@@ -290,6 +313,7 @@ class ProxyRun {
   lastStatus: 502 | 504 = 502;
 
   constructor(readonly handler: ProxyHandler, readonly req: http.IncomingMessage, readonly res: http.ServerResponse, readonly plan: ProxyPlan, private readonly done: ProxyDone) {
+    this.log = plan.upstreamLog ?? new UpstreamLog();
     this.sel = plan.upstream.select(req.socket.remoteAddress ?? '', plan.hashKey);
     const tries = plan.location.nextUpstreamTries;
     this.triesLeft = tries > 0 ? Math.min(tries, this.sel.tries) : this.sel.tries;
@@ -306,7 +330,12 @@ class ProxyRun {
     const onData = (c: Buffer): void => {
       chunks.push(c);
       size += c.length;
-      if (size > RETRY_BODY_LIMIT) {
+      if (this.overLimit(size)) {
+        req.removeListener('data', onData);
+        req.removeListener('end', onEnd);
+        req.pause();
+        this.tooLarge(size);
+      } else if (size > RETRY_BODY_LIMIT) {
         req.removeListener('data', onData);
         req.removeListener('end', onEnd);
         req.pause();
@@ -326,13 +355,42 @@ class ProxyRun {
   streamBody(head: Buffer[]): void {
     const length = this.req.headers['content-length'];
     this.bodyLength = length ?? 'chunked';
-    if (head.length > 0) {
-      const stream = new PassThrough();
+    const limited = length === undefined && (this.plan.maxBodySize ?? 0) > 0;
+    if (head.length > 0 || limited) {
+      const stream = new BodyCounter(this, limited);
       for (const c of head) stream.write(c);
       this.req.pipe(stream);
       this.bodyStream = stream;
     }
     this.start();
+  }
+
+  /** client_max_body_size, for a body without Content-Length (the core checked the others). */
+  overLimit(size: number): boolean {
+    const max = this.plan.maxBodySize ?? 0;
+    return max > 0 && size > max && this.req.headers['content-length'] === undefined;
+  }
+
+  /**
+   * A chunked body went over client_max_body_size: nginx answers 413 (it reads the body before
+   * contacting the upstream); a streamed one may already have reached a peer, whose request is
+   * abandoned, and whose response, if one started, is cut.
+   */
+  tooLarge(size: number): void {
+    if (this.over) return;
+    this.req.unpipe();
+    this.plan.errorContext?.logBodyTooLarge(size);
+    const attempt = this.current;
+    if (attempt !== undefined && !attempt.released) {
+      attempt.abort();
+      attempt.release('next');
+    }
+    if (this.responded) {
+      this.res.destroy();
+      this.finish({ kind: 'responded', status: this.res.statusCode });
+      return;
+    }
+    this.finish({ kind: 'failed', status: 413 });
   }
 
   start(): void {
@@ -397,6 +455,25 @@ class ProxyRun {
     if (this.over) return;
     this.over = true;
     this.done(outcome, this.log);
+  }
+}
+
+/** The streamed request body on its way upstream, counted against client_max_body_size. */
+class BodyCounter extends Transform {
+  private size = 0;
+
+  constructor(private readonly run: ProxyRun, private readonly limited: boolean) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.limited && this.run.overLimit(this.size)) {
+      callback();
+      this.run.tooLarge(this.size);
+      return;
+    }
+    callback(null, chunk);
   }
 }
 
@@ -593,7 +670,8 @@ class Attempt implements AgentHook {
     if (this.released) return;
     this.released = true;
     if (this.socket !== undefined && this.socket[ATTEMPT] === this) this.socket[ATTEMPT] = undefined;
-    if (releasePeer(this.peer, outcome, Date.now())) {
+    // nginx keeps no failure account for a single-peer upstream, so it never warns about it.
+    if (releasePeer(this.peer, outcome, Date.now()) && !this.run.plan.upstream.single) {
       this.run.handler.logFailure(this.run.req, this.run.plan, this.peer, 'upstream server temporarily disabled', this.phase, 'warn');
     }
   }

@@ -29,6 +29,11 @@ export class PeerState {
 }
 
 const registry = new Map<string, PeerState>();
+/**
+ * Health-check marks by key, whether or not the peer's state exists yet: the master's marks may
+ * arrive before the configuration that creates the peer is compiled.
+ */
+const checkMarks = new Map<string, boolean>();
 
 /** The state of peer `address` of upstream `upstream`, created on first use. */
 export function peerState(upstream: string, address: string, weight: number): PeerState {
@@ -36,6 +41,7 @@ export function peerState(upstream: string, address: string, weight: number): Pe
   let state = registry.get(key);
   if (state === undefined) {
     state = new PeerState(weight);
+    state.checkDown = checkMarks.get(key) ?? false;
     registry.set(key, state);
   } else if (state.weight !== weight) {
     // A reload changed the weight: restart the smooth round robin for it.
@@ -48,13 +54,21 @@ export function peerState(upstream: string, address: string, weight: number): Pe
 
 /** For active health checks (issue 6): mark a peer up or down in this worker. */
 export function setPeerCheckDown(upstream: string, address: string, down: boolean): void {
-  const state = registry.get(upstream + ' ' + address);
+  const key = upstream + ' ' + address;
+  checkMarks.set(key, down);
+  const state = registry.get(key);
   if (state !== undefined) state.checkDown = down;
+}
+
+/** Every peer state of this worker, by "upstream address" (status pages add them up). */
+export function peerStates(): ReadonlyMap<string, PeerState> {
+  return registry;
 }
 
 /** Forget every peer's state (tests). */
 export function resetPeerStates(): void {
   registry.clear();
+  checkMarks.clear();
 }
 
 export class Peer {

@@ -10,7 +10,9 @@ import { hashBalancer } from './hash.js';
 import { ipHash } from './ip-hash.js';
 import { leastConn } from './least-conn.js';
 import { Peer, PeerGroup, PeerSelection } from './peers.js';
+import { neverQueue } from './nq.js';
 import { roundRobin } from './round-robin.js';
+import { shortestExpectedDelay } from './sed.js';
 
 export class Upstream {
   readonly primary: PeerGroup;
@@ -44,6 +46,11 @@ export class Upstream {
     this.httpsAgent = new UpstreamHttpsAgent(agentOptions);
   }
 
+  /** nginx's "single" upstream: one primary peer, no backup (round robin ignores its failures). */
+  get single(): boolean {
+    return this.primary.peers.length === 1 && this.backup === undefined;
+  }
+
   /** A fresh walk over the peers for one request. */
   select(clientAddress: string, hashKey: string): PeerSelection {
     const sel = new PeerSelection(this.primary, this.backup, clientAddress, hashKey);
@@ -74,6 +81,8 @@ function balancerFor(conf: UpstreamConf['balancer'], primary: PeerGroup): Balanc
     case 'round_robin': return roundRobin;
     case 'ip_hash': return ipHash;
     case 'least_conn': return leastConn;
+    case 'sed': return shortestExpectedDelay;
+    case 'nq': return neverQueue;
     case 'hash': return conf.consistent ? consistentHash(primary) : hashBalancer;
   }
 }

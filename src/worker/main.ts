@@ -6,6 +6,9 @@ import type { Config, ErrorLogConf } from '../config/types.js';
 import { errnoText } from '../config/parse.js';
 import { createHttpRuntime, type HttpRuntime } from '../http/runtime.js';
 import { ErrorLog } from '../log/error-log.js';
+import type { PeerMark } from '../health/peer-health.js';
+import { setPeerCheckDown } from '../proxy/peers.js';
+import { countConnections, statusAnswered, workerReport } from '../status/worker-counters.js';
 import { FATAL_EXIT_CODE, type FromWorker, type ToWorker } from '../master/ipc.js';
 import { ConnectionDrain } from './drain.js';
 import { dropPrivileges, setRlimitNofile } from './privileges.js';
@@ -52,6 +55,7 @@ function listenAll(rt: HttpRuntime): void {
   if (pending === 0) listening();
   for (const { listen, server } of rt.servers) {
     drain.track(server);
+    countConnections(server);
     const backlog = listen.backlog ?? 511;
     const onListenError = (e: NodeJS.ErrnoException): void => {
       fatal(`listen() to ${listen.key}, backlog ${backlog} failed (${errnoText(e)})`);
@@ -80,6 +84,8 @@ function quit(code = 0, announce = true): void {
   if (state === 'waiting' || !runtime) return exit(code);
   state = 'draining';
   if (announce) errorLog?.log('notice', 'gracefully shutting down');
+  // Idle upstream keep-alive connections close now; requests in flight finish.
+  runtime.retire();
   const timeout = currentShutdownTimeout;
   if (timeout !== undefined) shutdownTimer = setTimeout(() => drain.closeAll(), timeout);
   drain.drain(() => exit(code));
@@ -98,7 +104,10 @@ function exit(code: number): void {
   runtime?.flush();
   errorLog?.log('notice', 'exit');
   errorLog?.close();
-  process.exit(code);
+  // The totals outlive this worker (nginx keeps them in shared memory): the master adds them to
+  // what stub_status and check_status report. Not waiting more than a moment for the channel.
+  setTimeout(() => process.exit(code), 500);
+  send({ type: 'status-final', report: workerReport() }, () => process.exit(code));
 }
 
 function reopen(): void {
@@ -112,6 +121,11 @@ function reopen(): void {
   }
 }
 
+/** The master's health-check verdicts: every balancer skips a peer marked down. */
+function applyHealth(marks: readonly PeerMark[]): void {
+  for (const m of marks) setPeerCheckDown(m.upstream, m.address, m.down);
+}
+
 process.on('message', (message: ToWorker, handle: unknown) => {
   switch (message.type) {
     case 'socket':
@@ -119,7 +133,14 @@ process.on('message', (message: ToWorker, handle: unknown) => {
       return;
     case 'config':
       currentShutdownTimeout = message.config.main.workerShutdownTimeout;
+      applyHealth(message.health);
       return start(message.config, message.errorLogs);
+    case 'health': return applyHealth(message.marks);
+    case 'status-query':
+      // Once exiting, its final report is the master's (status-final): not counted twice.
+      if (state !== 'exiting') send({ type: 'status-report', id: message.id, report: workerReport() });
+      return;
+    case 'status': return statusAnswered(message.id, message.status);
     case 'quit': return quit();
     case 'stop': return stop();
     case 'reopen': return reopen();

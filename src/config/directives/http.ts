@@ -15,7 +15,7 @@ export const httpDirectives: DirectiveSpec[] = [
     name: 'http', contexts: ['main'], args: TAKE(0), block: 'directives',
     handle(d, s) {
       if (s.http) throw directiveError(d, '"http" directive is duplicate');
-      const http = { servers: [], upstreams: {}, logFormats: {}, loc: {}, pendingFormatChecks: [] };
+      const http = { servers: [], upstreams: {}, logFormats: {}, maps: [], loc: {}, pendingFormatChecks: [] };
       s.http = http;
       s.walk(d.block!, { ...s, context: 'http', http, loc: http.loc });
     },

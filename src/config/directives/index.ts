@@ -8,19 +8,21 @@ import { contentDirectives } from './content.js';
 import { headersDirectives } from './headers.js';
 import { proxyDirectives } from './proxy.js';
 import { upstreamDirectives } from './upstream.js';
+import { healthDirectives } from './health.js';
+import { mapDirectives } from './map.js';
 
 // `include` is expanded by the parser before directives are read (src/config/parse.ts); its row
 // is here so that it is a known name with its contexts documented.
 const includeDirective: DirectiveSpec = {
   name: 'include',
-  contexts: ['main', 'events', 'http', 'server', 'location', 'upstream', 'types'],
+  contexts: ['main', 'events', 'http', 'server', 'location', 'upstream', 'types', 'map'],
   args: TAKE(1),
   handle() { /* expanded in parse.ts */ },
 };
 
 export const allDirectives: readonly DirectiveSpec[] = [
   includeDirective, ...coreDirectives, ...httpDirectives, ...logDirectives, ...contentDirectives, ...headersDirectives,
-  ...proxyDirectives, ...upstreamDirectives,
+  ...proxyDirectives, ...upstreamDirectives, ...healthDirectives, ...mapDirectives,
 ];
 
 /** Rows by name. One name may have rows for different contexts (`server` in http and in upstream). */

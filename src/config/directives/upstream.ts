@@ -78,6 +78,15 @@ export const upstreamDirectives: DirectiveSpec[] = [
     handle(d, s) { setBalancer(d, s, { method: 'least_conn' }); },
   },
   {
+    // LVS's schedulers (beyond nginx): shortest expected delay, never queue.
+    name: 'sed', contexts: ['upstream'], args: TAKE(0),
+    handle(d, s) { setBalancer(d, s, { method: 'sed' }); },
+  },
+  {
+    name: 'nq', contexts: ['upstream'], args: TAKE(0),
+    handle(d, s) { setBalancer(d, s, { method: 'nq' }); },
+  },
+  {
     name: 'hash', contexts: ['upstream'], args: TAKE(1, 2),
     handle(d, s) {
       if (d.args[1] !== undefined && d.args[1] !== 'consistent') throw argError(d, 1, `invalid parameter "${d.args[1]}"`);
