@@ -7,7 +7,7 @@
 import type { Balancer } from './balancer.js';
 import { CRC32_INIT, crc32, crc32Final, crc32Update } from './crc32.js';
 import type { Peer, PeerGroup } from './peers.js';
-import { roundRobin } from './round-robin.js';
+import { roundRobin, smoothWeighted } from './round-robin.js';
 
 interface Ring {
   hashes: Uint32Array;
@@ -27,25 +27,8 @@ export function consistentHash(group: PeerGroup): Balancer {
       }
       for (;;) {
         const server = ring.servers[sel.hash % ring.servers.length];
-        let best: Peer | undefined;
-        let bestIndex = -1;
-        let total = 0;
-        for (let i = 0; i < group.peers.length; i++) {
-          const peer = group.peers[i];
-          if (sel.tried[i] || peer.server !== server || !peer.usable(now)) continue;
-          const s = peer.state;
-          s.currentWeight += s.effectiveWeight;
-          total += s.effectiveWeight;
-          if (s.effectiveWeight < peer.weight) s.effectiveWeight++;
-          if (best === undefined || s.currentWeight > best.state.currentWeight) {
-            best = peer;
-            bestIndex = i;
-          }
-        }
-        if (best !== undefined) {
-          best.state.currentWeight -= total;
-          return sel.choose(best, bestIndex, now);
-        }
+        const i = smoothWeighted(group, sel, now, server);
+        if (i >= 0) return sel.choose(group.peers[i], i, now);
         sel.hash++;
         if (++sel.hashTries > 20) return roundRobin.pick(sel, now);
       }

@@ -22,15 +22,18 @@ export const roundRobin: Balancer = {
   },
 };
 
-/** Index of the peer smooth weighted round robin picks in `group`, or -1. */
-export function smoothWeighted(group: PeerGroup, sel: PeerSelection, now: number): number {
+/**
+ * Index of the peer smooth weighted round robin picks in `group`, or -1. With `server`, only the
+ * peers written as that `server` line take part (the consistent hash's choice among them).
+ */
+export function smoothWeighted(group: PeerGroup, sel: PeerSelection, now: number, server?: string): number {
   const peers = group.peers;
   let best: Peer | undefined;
   let bestIndex = -1;
   let total = 0;
   for (let i = 0; i < peers.length; i++) {
     const peer = peers[i];
-    if (sel.tried[i] || !peer.usable(now)) continue;
+    if (sel.tried[i] || (server !== undefined && peer.server !== server) || !peer.usable(now)) continue;
     const s = peer.state;
     s.currentWeight += s.effectiveWeight;
     total += s.effectiveWeight;
