@@ -5,8 +5,11 @@
 // entry is used only if inode, size, mtime and ctime all match, so a rewritten file is served
 // fresh on the next request. Timestamps are coarse (a kernel tick, or a second on some file
 // systems): a write within the same tick as the read we cached would keep the same mtime. So,
-// like git's "racily clean" rule, content read less than RACY_MS after the file's last change
-// (limits.racyMs) is served but not cached.
+// like git's "racily clean" rule, content read less than limits.racyMs after the file's last
+// change is served but not cached. A timestamp with a sub-second part comes from a file system
+// that keeps fine timestamps (ext4, xfs, btrfs, tmpfs): the kernel stamps them from its coarse
+// clock, at most one tick (10 ms at HZ=100) behind, so limits.racyFineMs is enough there. A
+// whole-second mtime may come from a 1 s file system and keeps the 2 s window.
 //
 // Bounded in entries and bytes; eviction is CLOCK (second chance), which costs one boolean
 // store per hit instead of moving the entry in an LRU list.
@@ -25,6 +28,8 @@ export interface OpenFileCacheLimits {
    * cached: a write within the same timestamp tick would leave the stat identity unchanged.
    */
   racyMs: number;
+  /** racyMs for a file whose mtime and ctime have a sub-second part (fine timestamps). */
+  racyFineMs: number;
 }
 
 export const DEFAULT_LIMITS: OpenFileCacheLimits = {
@@ -33,6 +38,9 @@ export const DEFAULT_LIMITS: OpenFileCacheLimits = {
   maxFileSize: 1024 * 1024,
   // Above the coarsest common granularity (1 s on ext3/HFS+; a kernel tick on ext4/tmpfs).
   racyMs: 2000,
+  // Ten times the coarsest kernel tick (HZ=100), for clock skew between Date.now() and the
+  // kernel's coarse clock.
+  racyFineMs: 100,
 };
 /** What an entry costs besides its content, for the byte bound. */
 const ENTRY_OVERHEAD = 256;
@@ -126,7 +134,8 @@ export class OpenFileCache {
 
   /** Whether content read starting at `readStartMs` can be trusted until the file's stat changes. */
   settled(st: FileIdentity, readStartMs: number): boolean {
-    return Math.max(st.mtimeMs, st.ctimeMs) < readStartMs - this.limits.racyMs;
+    const fine = st.mtimeMs % 1000 !== 0 && st.ctimeMs % 1000 !== 0;
+    return Math.max(st.mtimeMs, st.ctimeMs) < readStartMs - (fine ? this.limits.racyFineMs : this.limits.racyMs);
   }
 
   insert(path: string, entry: CachedFile): void {

@@ -24,7 +24,7 @@ after(async () => {
 });
 // The fixtures were all just written: without racyMs 0 none would be cached. Tests that rewrite
 // a file then make sure its stat identity really changed (see rewriteUntilStatChanges).
-const SETTLED_NOW = { ...DEFAULT_LIMITS, racyMs: 0 };
+const SETTLED_NOW = { ...DEFAULT_LIMITS, racyMs: 0, racyFineMs: 0 };
 beforeEach(() => {
   openFileCache.limits = { ...SETTLED_NOW };
   openFileCache.clear();
@@ -105,6 +105,21 @@ describe('open-file cache', () => {
       assert.equal((await request(site.port, '/racy.txt')).body.toString(), content);
     }
     assert.equal(cachedBody(file), undefined);
+  });
+
+  it('caches a file with fine timestamps once racyFineMs has passed since its change, not 2 s', async (t) => {
+    openFileCache.limits = { ...DEFAULT_LIMITS };
+    const file = path.join(root, 'fine.txt');
+    fs.writeFileSync(file, 'fine');
+    const st = fs.statSync(file);
+    if (st.mtimeMs % 1000 === 0 || st.ctimeMs % 1000 === 0) return t.skip('this file system keeps whole-second timestamps');
+    const changed = Math.max(st.mtimeMs, st.ctimeMs);
+    assert.equal((await request(site.port, '/fine.txt')).body.toString(), 'fine');
+    if (Date.now() - changed <= DEFAULT_LIMITS.racyFineMs) assert.equal(cachedBody(file), undefined);
+    while (Date.now() - changed <= DEFAULT_LIMITS.racyFineMs + 1) await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await request(site.port, '/fine.txt')).body.toString(), 'fine');
+    assert.equal(cachedBody(file)?.toString(), 'fine');
+    assert.ok(DEFAULT_LIMITS.racyFineMs < DEFAULT_LIMITS.racyMs);
   });
 
   it('is bounded in entries', async () => {
