@@ -79,6 +79,11 @@ export class LocRuntime {
   readonly addHeaders: readonly CompiledHeader[];
   readonly expires: ExpiresConf;
   readonly serverHeader: string;
+  /**
+   * Neither add_header nor expires: Server is the only header the header filter adds, so a
+   * response given as a flat header list can be written as ['Server', …, ...list] in one go.
+   */
+  readonly onlyServerHeader: boolean;
   readonly accessLogs: readonly AccessLogTarget[];
   /** The location's name for messages ("/images/", "@fallback"); '' at server level. */
   readonly name: string;
@@ -105,6 +110,7 @@ export class LocRuntime {
     this.addHeaders = conf.addHeaders.map((h) => ({ name: h.name, value: t(h.value), always: h.always }));
     this.expires = conf.expires;
     this.serverHeader = conf.serverTokens ? NAME_VERSION : NAME;
+    this.onlyServerHeader = this.addHeaders.length === 0 && this.expires.kind === 'off';
     this.accessLogs = c.accessLogs(conf);
     for (const e of extensions) this.extensions[e.name] = e.compile(conf, location, c.templates, c.generation);
   }

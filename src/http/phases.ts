@@ -95,9 +95,7 @@ export class HttpCore {
     const r = new HttpRequest(req, res, socket, conn);
     r.upgradeHead = upgradeHead;
     res.ngts = r;
-    res.sendDate = false;
-    res.setHeader('Server', table.defaultServer.level.serverHeader);
-    res.setHeader('Date', httpDateNow());
+    res.startHeaders(table.defaultServer.level.serverHeader);
     res.once('close', onResponseClose);
     if (this.options.isDraining()) res.shouldKeepAlive = false;
     r.vhost = table.defaultServer;

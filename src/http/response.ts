@@ -4,7 +4,7 @@
 // add_header and expires (only on nginx's "safe" statuses unless `always`), keep-alive limits
 // and send_timeout. (nginx does the same in its header filters.)
 import http from 'node:http';
-import { httpDate } from '../log/clock.js';
+import { httpDate, httpDateNow } from '../log/clock.js';
 import type { HttpRequest } from './request.js';
 import { closesConnection, isSafeStatus, reasonPhrase } from './special-response.js';
 
@@ -17,6 +17,12 @@ const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const EXPIRES_MAX = 'Thu, 31 Dec 2037 23:55:55 GMT';
 const EXPIRES_EPOCH = 'Thu, 01 Jan 1970 00:00:01 GMT';
 
+// node's store of headers set one by one (null until the first setHeader). When it is null,
+// writeHead(status, flatList) hands the list straight to _storeHeader; once anything was set,
+// node merges the list into the store header by header (removeHeader + appendHeader each),
+// which the profile showed costing more than formatting the response itself.
+const kOutHeaders = Object.getOwnPropertySymbols(new http.OutgoingMessage()).find((s) => s.description === 'kOutHeaders');
+
 export class NgtsResponse extends http.ServerResponse {
   /** The request this response answers; set by the core before anything is written. */
   ngts: HttpRequest | undefined = undefined;
@@ -28,6 +34,59 @@ export class NgtsResponse extends http.ServerResponse {
   keepServerHeader = false;
   /** Body bytes handed to write()/end(): $body_bytes_sent of this response alone, even pipelined. */
   ngtsBodyBytes = 0;
+  /** The flat header list written by the fast path of writeHead, for getHeader ($sent_http_*). */
+  private ngtsRawHeaders: readonly string[] | null = null;
+  /**
+   * Every response starts with Server (the default server's, until the location's replaces it)
+   * and Date, ahead of any other header. They enter node's header store only when some other
+   * header does (or when someone reads the store): the fast path of writeHead writes them
+   * straight into its list instead.
+   */
+  private ngtsBaseServer: string | null = null;
+
+  /** Called by the core when the request arrives (see ngtsBaseServer). */
+  startHeaders(defaultServerHeader: string): void {
+    this.sendDate = false;
+    this.ngtsBaseServer = defaultServerHeader;
+  }
+
+  private storeBaseHeaders(): void {
+    const server = this.ngtsBaseServer;
+    if (server === null) return;
+    this.ngtsBaseServer = null;
+    super.setHeader('Server', server);
+    super.setHeader('Date', httpDateNow());
+  }
+
+  override setHeader(name: string, value: number | string | readonly string[]): this {
+    if (this.ngtsBaseServer !== null) this.storeBaseHeaders();
+    return super.setHeader(name, value);
+  }
+
+  override appendHeader(name: string, value: string | readonly string[]): this {
+    if (this.ngtsBaseServer !== null) this.storeBaseHeaders();
+    return super.appendHeader(name, value);
+  }
+
+  override removeHeader(name: string): void {
+    if (this.ngtsBaseServer !== null) this.storeBaseHeaders();
+    super.removeHeader(name);
+  }
+
+  override hasHeader(name: string): boolean {
+    if (this.ngtsBaseServer !== null) this.storeBaseHeaders();
+    return this.ngtsRawHeaders === null ? super.hasHeader(name) : this.getHeader(name) !== undefined;
+  }
+
+  override getHeaders(): http.OutgoingHttpHeaders {
+    if (this.ngtsBaseServer !== null) this.storeBaseHeaders();
+    return super.getHeaders();
+  }
+
+  override getHeaderNames(): string[] {
+    if (this.ngtsBaseServer !== null) this.storeBaseHeaders();
+    return super.getHeaderNames();
+  }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override write(chunk: any, ...rest: any[]): boolean {
@@ -43,10 +102,15 @@ export class NgtsResponse extends http.ServerResponse {
 
   override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
     const r = this.ngts;
-    if (r === undefined || this.headersSent) return super.writeHead(statusCode, reason as string, headers as Headers);
+    if (r === undefined || this.headersSent) {
+      this.storeBaseHeaders();
+      return super.writeHead(statusCode, reason as string, headers as Headers);
+    }
     const status = r.errStatus || statusCode;
     r.status = status;
     let extra = (typeof reason === 'string' ? headers : reason) as Headers | undefined;
+    if (this.fastHead(r, status, statusCode, reason, extra)) return this;
+    this.storeBaseHeaders();
     // ngx_http_header_filter drops Last-Modified unless the status is 200, 206 or 304.
     if (status !== 200 && status !== 206 && status !== 304) {
       this.removeHeader('Last-Modified');
@@ -55,6 +119,48 @@ export class NgtsResponse extends http.ServerResponse {
     this.applyNgtsHeaders(status, extra);
     const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
     return super.writeHead(status, text, extra as Headers);
+  }
+
+  /**
+   * The common static case (a flat header list, nothing set before, no add_header / expires, a
+   * status that keeps Last-Modified): the same headers in the same order as the general path
+   * (Server, Date, then the list), written by node without building its header store.
+   */
+  private fastHead(r: HttpRequest, status: number, statusCode: number, reason: string | Headers | undefined, extra: Headers | undefined): boolean {
+    if (kOutHeaders === undefined || this.ngtsBaseServer === null || this.ngtsHeadersApplied || this.keepServerHeader) return false;
+    if (status !== 200 && status !== 206 && status !== 304) return false;
+    if (!Array.isArray(extra) || (extra.length > 0 && typeof extra[0] !== 'string')) return false;
+    if ((this as unknown as Record<symbol, unknown>)[kOutHeaders] !== null) return false;
+    const level = r.level ?? r.vhost?.level;
+    if (!level || !level.onlyServerHeader) return false;
+    this.ngtsHeadersApplied = true;
+    this.ngtsBaseServer = null;
+    this.applyConnectionRules(r, level.conf, status);
+    const list = extra as string[];
+    const raw = new Array<string>(list.length + 4);
+    raw[0] = 'Server';
+    raw[1] = level.serverHeader;
+    raw[2] = 'Date';
+    raw[3] = httpDateNow();
+    for (let i = 0; i < list.length; i++) raw[i + 4] = list[i];
+    this.ngtsRawHeaders = raw;
+    const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
+    super.writeHead(status, text, raw);
+    return true;
+  }
+
+  /** After the fast path the headers live in its list, not in node's store. */
+  override getHeader(name: string): number | string | string[] | undefined {
+    if (this.ngtsBaseServer !== null) this.storeBaseHeaders();
+    const raw = this.ngtsRawHeaders;
+    if (raw === null) return super.getHeader(name);
+    const lower = name.toLowerCase();
+    let found: string | string[] | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i].toLowerCase() !== lower) continue;
+      found = found === undefined ? raw[i + 1] : Array.isArray(found) ? [...found, raw[i + 1]] : [found, raw[i + 1]];
+    }
+    return found;
   }
 
   /** Applied once, when the status line is written; `extra`: the headers given to writeHead. */
@@ -76,7 +182,11 @@ export class NgtsResponse extends http.ServerResponse {
       // raw; node refuses them, so the header is left out rather than failing the response.
       if (value !== '' && !INVALID_HEADER_VALUE.test(value)) this.appendHeader(h.name, value);
     }
-    const conf = level.conf;
+    this.applyConnectionRules(r, level.conf, status);
+  }
+
+  /** keepalive_requests, keepalive_timeout and send_timeout, for this response. */
+  private applyConnectionRules(r: HttpRequest, conf: NonNullable<HttpRequest['level']>['conf'], status: number): void {
     if (r.connectionRequests >= conf.keepaliveRequests || conf.keepaliveTimeout === 0 || closesConnection(status)) {
       this.shouldKeepAlive = false;
     }
