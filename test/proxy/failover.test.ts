@@ -8,23 +8,8 @@ import https from 'node:https';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { after, test } from 'node:test';
-import { backend, front, get, listen, namedBackend, waitFor, type Backend, type Front } from './helpers.js';
+import { backend, freePort, front, get, listen, namedBackend, onCleanup, track, waitFor, type Backend, type Front } from './helpers.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-async function track<T extends Backend | Front>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  cleanups.push(() => v.close());
-  return v;
-}
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  const port = await listen(s);
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 /** A raw TCP backend: `answer` gets the socket once a request head arrived. */
 async function rawBackend(answer: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
@@ -43,7 +28,7 @@ async function rawBackend(answer: (s: net.Socket) => void): Promise<{ port: numb
     for (const s of sockets) s.destroy();
     server.close(() => r());
   });
-  cleanups.push(close);
+  onCleanup(close);
   return { port, close };
 }
 
@@ -178,7 +163,7 @@ test('https upstream: SNI sent with proxy_ssl_server_name on, proxy_ssl_name ove
     res.end(`tls ${req.headers.host}`);
   });
   const port = await listen(server);
-  cleanups.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  onCleanup(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
   const f = await track(front(`http { server {
     location /plain { proxy_pass https://localhost:${port}; }
     location /sni { proxy_ssl_server_name on; proxy_pass https://localhost:${port}; }

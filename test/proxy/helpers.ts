@@ -7,6 +7,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config, LocationConf } from '../../src/config/types.js';
 import { ErrorLog } from '../../src/log/error-log.js';
@@ -220,3 +221,21 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+// Servers a test file starts through track() are closed, newest first, when the file's tests end.
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+export function onCleanup(fn: () => Promise<void>): void {
+  cleanups.push(fn);
+}
+
+export async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
+  const v = await p;
+  onCleanup(() => v.close());
+  return v;
+}
+
+export { freePort } from '../helpers/ngts.js';

@@ -5,23 +5,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { backend, front, get, listen, namedBackend, waitFor, type Backend, type Front } from './helpers.js';
+import { backend, freePort, front, get, listen, namedBackend, onCleanup, track, waitFor, type Backend, type Front } from './helpers.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-async function track<T extends Backend | Front>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  cleanups.push(() => v.close());
-  return v;
-}
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  const port = await listen(s);
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('weighted round robin through real backends: exact sequence', async () => {
   const [a, b, c] = await Promise.all([track(namedBackend()), track(namedBackend()), track(namedBackend())]);
@@ -255,7 +240,7 @@ test('WebSocket echo through the proxy, configured nginx\'s way', async () => {
   const wss = new WebSocketServer({ server: wsServer });
   wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo:${m}`)));
   const port = await listen(wsServer);
-  cleanups.push(() => new Promise((r) => { wss.close(); wsServer.closeAllConnections(); wsServer.close(() => r()); }));
+  onCleanup(() => new Promise((r) => { wss.close(); wsServer.closeAllConnections(); wsServer.close(() => r()); }));
   const f = await track(front(`http { server { location /ws {
     proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade;
     proxy_pass http://127.0.0.1:${port}; } } }`));
@@ -274,7 +259,7 @@ test('an idle WebSocket tunnel closes after proxy_read_timeout', async () => {
   const wss = new WebSocketServer({ server: wsServer });
   wss.on('connection', (ws) => ws.on('message', (m) => ws.send(String(m))));
   const port = await listen(wsServer);
-  cleanups.push(() => new Promise((r) => { wss.close(); wsServer.closeAllConnections(); wsServer.close(() => r()); }));
+  onCleanup(() => new Promise((r) => { wss.close(); wsServer.closeAllConnections(); wsServer.close(() => r()); }));
   const f = await track(front(`http { server { location / {
     proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade;
     proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${port}; } } }`));
