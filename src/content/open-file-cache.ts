@@ -13,7 +13,6 @@
 //
 // Bounded in entries and bytes; eviction is CLOCK (second chance), which costs one boolean
 // store per hit instead of moving the entry in an LRU list.
-import type fs from 'node:fs';
 import { httpDate } from './http-time.js';
 
 export interface OpenFileCacheLimits {
@@ -121,7 +120,7 @@ export class OpenFileCache {
   }
 
   /** The entry for `path` if it describes the file `st` describes; a stale entry is dropped. */
-  lookup(path: string, st: fs.Stats): CachedFile | undefined {
+  lookup(path: string, st: FileIdentity): CachedFile | undefined {
     const entry = this.entries.get(path);
     if (entry === undefined) return undefined;
     if (entry.matches(st)) {

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import type { LogLevel, MergedLocConf } from '../config/types.js';
 import { evaluatePreconditions, Precondition } from './conditional.js';
+import { statPath, S_IFDIR, S_IFREG, type StatResult } from './fast-stat.js';
 import { FileSender, type Segment } from './file-sender.js';
 import { systemErrorText } from './error-text.js';
 import { contentTypeFor } from './mime.js';
@@ -57,7 +58,6 @@ export type StaticOutcome =
   | 'method_not_allowed' // not GET/HEAD/POST, or POST to an existing file: 405 (nginx's order)
   | 'internal_error';   // any other file system error: 500
 
-const STAT_OPTIONS = { throwIfNoEntry: false } as const;
 /** A file that changes under every read is served as read after this many attempts. */
 const MAX_ATTEMPTS = 3;
 
@@ -74,15 +74,15 @@ function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attem
   // ngx_http_static_handler refuses other methods before looking at the file, but POST only
   // once it knows the file exists and is a regular file (so POST to a missing file is a 404).
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done('method_not_allowed');
-  let st: fs.Stats | undefined;
+  let st: StatResult | undefined;
   try {
-    st = fs.statSync(ctx.filePath, STAT_OPTIONS);
+    st = statPath(ctx.filePath);
   } catch (err) {
     return done(fileError(ctx, err as NodeJS.ErrnoException));
   }
   if (st === undefined) return done(fileError(ctx, ENOENT));
-  if (!st.isFile()) {
-    if (st.isDirectory()) return done('directory');
+  if (st.format !== S_IFREG) {
+    if (st.format === S_IFDIR) return done('directory');
     ctx.logError?.('crit', `"${ctx.filePath}" is not a regular file`);
     return done('not_found');
   }
@@ -98,7 +98,7 @@ function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attem
   respond(ctx, entry, type, done, attempt);
 }
 
-/** statSync's throwIfNoEntry:false answer stands for this error. */
+/** statPath's undefined answer stands for this error. */
 const ENOENT = Object.assign(new Error('ENOENT'), { code: 'ENOENT', errno: -2 }) as NodeJS.ErrnoException;
 
 /** ngx_http_static_handler's mapping of open() errors to statuses and log levels. */

@@ -35,7 +35,7 @@ export function bytesSent(r: HttpRequest): number {
 
 function requestLength(r: HttpRequest): number {
   const raw = r.req.rawHeaders;
-  let n = r.requestLine.length + 2 + 2;
+  let n = r.requestLineLength + 2 + 2;
   for (let i = 0; i < raw.length; i += 2) n += raw[i].length + 2 + raw[i + 1].length + 2;
   const cl = Number(r.req.headers['content-length']);
   return n + (Number.isFinite(cl) ? cl : r.bodyBytes);

@@ -96,7 +96,8 @@ export class HttpCore {
     r.upgradeHead = upgradeHead;
     res.ngts = r;
     res.startHeaders(table.defaultServer.level.serverHeader);
-    res.once('close', onResponseClose);
+    // 'close' comes once per response: `on` spares once()'s wrapper (onResponseClose checks r.done).
+    res.on('close', onResponseClose);
     if (this.options.isDraining()) res.shouldKeepAlive = false;
     r.vhost = table.defaultServer;
     r.level = table.defaultServer.level;
@@ -263,41 +264,16 @@ export class HttpCore {
     if (uri.charCodeAt(uri.length - 1) === 0x2f /* / */) {
       // The index and autoindex modules decline other methods; the static module answers 405.
       if (r.method !== 'GET' && r.method !== 'HEAD' && r.method !== 'POST') return this.finalize(r, 405);
-      serveDirectory(this.contentContext(r, file, uri), (outcome) => {
-        try {
-          this.afterDirectory(r, outcome);
-        } catch (e) {
-          this.internalError(r.res, e);
-        }
-      });
+      const ctx = new ContentContext(this, r, file, uri);
+      serveDirectory(ctx, ctx.onDirectory);
       return;
     }
-    serveFile(this.contentContext(r, file, uri), (outcome) => {
-      try {
-        this.afterFile(r, outcome);
-      } catch (e) {
-        this.internalError(r.res, e);
-      }
-    });
+    const ctx = new ContentContext(this, r, file, uri);
+    serveFile(ctx, ctx.onFile);
   }
 
-  // The static module's context, with its optional members: `method` (r->method after an
-  // error_page), `sendSpecialResponse` (412/416 through error_page) and `logError`.
-  private contentContext(r: HttpRequest, filePath: string, uri: string): DirectoryContext {
-    const ctx = {
-      req: r.req, res: r.res, filePath, loc: r.level!.conf, beforeHeaders, uri,
-      method: r.method,
-      sendSpecialResponse: (status: number) => this.finalize(r, status),
-      logError: (level: LogLevel, message: string) => {
-        // log_not_found off silences ENOENT only, as in nginx.
-        if (!r.level!.conf.logNotFound && message.includes('(2: No such file or directory)')) return;
-        this.logError(r, level, message);
-      },
-    };
-    return ctx;
-  }
-
-  private afterFile(r: HttpRequest, outcome: StaticOutcome): void {
+  /** @internal The static module's answer for r (ContentContext.onFile). */
+  afterFile(r: HttpRequest, outcome: StaticOutcome): void {
     if (r.done) return;
     switch (outcome) {
       case 'served':
@@ -317,7 +293,8 @@ export class HttpCore {
     }
   }
 
-  private afterDirectory(r: HttpRequest, outcome: DirectoryOutcome): void {
+  /** @internal The index/autoindex answer for r (ContentContext.onDirectory). */
+  afterDirectory(r: HttpRequest, outcome: DirectoryOutcome): void {
     if (r.done) return;
     switch (outcome.kind) {
       case 'served':
@@ -419,11 +396,60 @@ export class HttpCore {
 }
 
 /**
- * The static module's beforeHeaders hook: nothing to do here, NgtsResponse.writeHead applies
- * add_header and expires when the status line is written (it then also sees the headers given
- * to writeHead, such as Last-Modified for `expires modified`).
+ * What the static, index and autoindex modules get for one request: the static module's
+ * context with its optional members (`method`: r->method after an error_page;
+ * `sendSpecialResponse`: 412/416 through error_page; `logError`), and the callbacks for their
+ * outcome. One object per request, methods on the prototype: no closures on the hot path.
  */
-function beforeHeaders(): void {}
+class ContentContext implements DirectoryContext {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly loc: DirectoryContext['loc'];
+  readonly method: string;
+  /** serveFile's callback (an arrow function: it is called unbound). */
+  readonly onFile = (outcome: StaticOutcome): void => {
+    try {
+      this.core.afterFile(this.r, outcome);
+    } catch (e) {
+      this.core.internalError(this.r.res, e);
+    }
+  };
+
+  constructor(private readonly core: HttpCore, private readonly r: HttpRequest, readonly filePath: string, readonly uri: string) {
+    this.req = r.req;
+    this.res = r.res;
+    this.loc = r.level!.conf;
+    this.method = r.method;
+  }
+
+  /** serveDirectory's callback. */
+  get onDirectory(): (outcome: DirectoryOutcome) => void {
+    return (outcome) => {
+      try {
+        this.core.afterDirectory(this.r, outcome);
+      } catch (e) {
+        this.core.internalError(this.r.res, e);
+      }
+    };
+  }
+
+  /**
+   * Nothing to do here: NgtsResponse.writeHead applies add_header and expires when the status
+   * line is written (it then also sees the headers given to writeHead, such as Last-Modified for
+   * `expires modified`).
+   */
+  beforeHeaders(): void {}
+
+  sendSpecialResponse(status: number): void {
+    this.core.finalize(this.r, status);
+  }
+
+  logError(level: LogLevel, message: string): void {
+    // log_not_found off silences ENOENT only, as in nginx.
+    if (!this.r.level!.conf.logNotFound && message.includes('(2: No such file or directory)')) return;
+    this.core.logError(this.r, level, message);
+  }
+}
 
 function onResponseClose(this: NgtsResponse): void {
   const r = this.ngts;

@@ -19,7 +19,7 @@ const HEADERS = ' while reading client request headers';
 export function readRequestHead(r: HttpRequest, bufferSize: number): Refusal | undefined {
   const req = r.req;
   // nginx reads the request line into one large buffer: longer is "414 Request-URI Too Large".
-  if (r.requestLine.length + 2 > bufferSize) return { status: 414, message: 'client sent too long URI' + LINE };
+  if (r.requestLineLength + 2 > bufferSize) return { status: 414, message: 'client sent too long URI' + LINE };
   // HTTP/0.9 ("GET /" followed by an empty line, as node's parser reads it) is refused: ngts
   // speaks HTTP/1.x only, where nginx would still answer 0.9 requests.
   if (req.httpVersionMajor === 0) return { status: 400, message: 'client sent invalid version' + LINE };

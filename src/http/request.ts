@@ -22,8 +22,10 @@ export class HttpRequest {
   readonly startMs: number;
   /** $request_method; an error_page redirect turns it into GET. */
   method: string;
-  /** The request line as received: "GET /a?b HTTP/1.1" ($request). */
-  readonly requestLine: string;
+  /** The method as received (an error_page redirect changes `method`, not the request line). */
+  private readonly receivedMethod: string;
+  /** The request line, once built (most requests never need it: no error, no $request). */
+  private line: string | undefined;
   /** The normalized, decoded path ($uri); changes on internal redirects and try_files. */
   uri = '/';
   /** The raw query string without "?" ($args). */
@@ -80,8 +82,20 @@ export class HttpRequest {
   ) {
     this.startMs = Date.now();
     this.method = req.method ?? 'GET';
-    this.requestLine = requestLine ?? `${this.method} ${req.url ?? ''} HTTP/${req.httpVersion}`;
+    this.receivedMethod = this.method;
+    this.line = requestLine;
     this.connectionRequests = conn.requests;
+  }
+
+  /** The request line as received: "GET /a?b HTTP/1.1" ($request). */
+  get requestLine(): string {
+    return this.line ??= `${this.receivedMethod} ${this.req.url ?? ''} HTTP/${this.req.httpVersion}`;
+  }
+
+  /** requestLine.length, without building the line. */
+  get requestLineLength(): number {
+    if (this.line !== undefined) return this.line.length;
+    return this.receivedMethod.length + (this.req.url ?? '').length + this.req.httpVersion.length + 7;
   }
 
   /** $document_root: the root (or alias) in force, with its variables evaluated. */

@@ -88,16 +88,18 @@ export class NgtsResponse extends http.ServerResponse {
     return super.getHeaderNames();
   }
 
+  // Fixed parameters rather than rest arguments: no array per call on the hot path. node's
+  // write/end take a callback in any position and treat undefined as absent.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override write(chunk: any, ...rest: any[]): boolean {
-    this.ngtsBodyBytes += byteLength(chunk, rest[0]);
-    return (super.write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  override write(chunk: any, encoding?: any, callback?: any): boolean {
+    this.ngtsBodyBytes += byteLength(chunk, encoding);
+    return (super.write as (c: unknown, e: unknown, cb: unknown) => boolean)(chunk, encoding, callback);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override end(...args: any[]): this {
-    if (args.length > 0 && typeof args[0] !== 'function') this.ngtsBodyBytes += byteLength(args[0], args[1]);
-    return (super.end as (...a: unknown[]) => this)(...args);
+  override end(chunk?: any, encoding?: any, callback?: any): this {
+    if (typeof chunk !== 'function') this.ngtsBodyBytes += byteLength(chunk, encoding);
+    return (super.end as (c: unknown, e: unknown, cb: unknown) => this)(chunk, encoding, callback);
   }
 
   override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
