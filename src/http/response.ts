@@ -32,6 +32,8 @@ export class NgtsResponse extends http.ServerResponse {
    * header filter adds Server only when the response has none.
    */
   keepServerHeader = false;
+  /** send_timeout in ms, until armSendTimeout arms it on the socket (0: armed, or none). */
+  private ngtsSendTimeout = 0;
   /** Body bytes handed to write()/end(): $body_bytes_sent of this response alone, even pipelined. */
   ngtsBodyBytes = 0;
   /** The flat header list written by the fast path of writeHead, for getHeader ($sent_http_*). */
@@ -93,13 +95,17 @@ export class NgtsResponse extends http.ServerResponse {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override write(chunk: any, encoding?: any, callback?: any): boolean {
     this.ngtsBodyBytes += byteLength(chunk, encoding);
-    return (super.write as (c: unknown, e: unknown, cb: unknown) => boolean)(chunk, encoding, callback);
+    const accepted = (super.write as (c: unknown, e: unknown, cb: unknown) => boolean)(chunk, encoding, callback);
+    if (this.ngtsSendTimeout !== 0) this.armSendTimeout();
+    return accepted;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override end(chunk?: any, encoding?: any, callback?: any): this {
     if (typeof chunk !== 'function') this.ngtsBodyBytes += byteLength(chunk, encoding);
-    return (super.end as (c: unknown, e: unknown, cb: unknown) => this)(chunk, encoding, callback);
+    (super.end as (c: unknown, e: unknown, cb: unknown) => this)(chunk, encoding, callback);
+    if (this.ngtsSendTimeout !== 0) this.armSendTimeout();
+    return this;
   }
 
   override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
@@ -194,7 +200,21 @@ export class NgtsResponse extends http.ServerResponse {
     }
     // node adds "Keep-Alive: timeout=N" on its own; nginx only with keepalive_timeout's 2nd value.
     (this as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = conf.keepaliveHeaderTimeout ?? 0;
-    r.socket.setTimeout(conf.sendTimeout);
+    // send_timeout bounds a write the client does not take (nginx arms it when a write would
+    // block). Most responses go to the kernel whole at once, and node then arms keepalive_timeout
+    // itself: the timer is armed only once a write leaves bytes queued (armSendTimeout), which
+    // spares two timer updates per request. A response queued behind a pipelined one is not on the
+    // socket yet: its timer is armed now.
+    if (this.socket === null) r.socket.setTimeout(conf.sendTimeout);
+    else this.ngtsSendTimeout = conf.sendTimeout;
+  }
+
+  /** After a write: arms send_timeout if the socket could not take everything at once. */
+  private armSendTimeout(): void {
+    const socket = this.socket;
+    if (socket === null || socket.writableLength === 0) return;
+    socket.setTimeout(this.ngtsSendTimeout);
+    this.ngtsSendTimeout = 0;
   }
 
   // ngx_http_set_expires: Expires and Cache-Control, from the access time or Last-Modified.
