@@ -459,7 +459,11 @@ function onResponseClose(this: NgtsResponse): void {
   logRequest(r);
   const level = r.level;
   // node re-arms the socket with the listener's keepAliveTimeout; the location's value wins.
-  if (level && !r.socket.destroyed && this.shouldKeepAlive) r.socket.setTimeout(level.conf.keepaliveTimeout);
+  // (socket.timeout is what node last armed: usually keepalive_timeout already, see runtime.ts.)
+  const socket = r.socket as Socket & { timeout?: number };
+  if (level && !socket.destroyed && this.shouldKeepAlive && socket.timeout !== level.conf.keepaliveTimeout) {
+    socket.setTimeout(level.conf.keepaliveTimeout);
+  }
 }
 
 function startAfterBodyCheck(core: HttpCore, r: HttpRequest): void {

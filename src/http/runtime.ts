@@ -132,7 +132,7 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
       requestTimeout: 0,
       // nginx's own check answers with its page and an error-log line (phases.ts).
       requireHostHeader: false,
-      keepAliveTimeout: conf.keepaliveTimeout,
+      keepAliveTimeout: nodeKeepAliveTimeout(conf.keepaliveTimeout),
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(conf.clientHeaderTimeout / 4))),
     });
     server.on('connection', (socket: TrackedSocket) => {
@@ -172,6 +172,15 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
       for (const hook of compiler.generation.onRetire) hook();
     },
   };
+}
+
+/**
+ * node arms an idle keep-alive connection with keepAliveTimeout plus a 1 s margin of its own
+ * (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER): asking for 1 s less makes it arm keepalive_timeout
+ * exactly, so that the core does not re-arm the timer after every response (phases.ts).
+ */
+function nodeKeepAliveTimeout(keepaliveTimeout: number): number {
+  return keepaliveTimeout > 1000 ? keepaliveTimeout - 1000 : keepaliveTimeout;
 }
 
 function newConnection(socket: Socket, listen: ListenConf): ConnectionState {
