@@ -35,7 +35,7 @@ import httpProxy from 'http-proxy';
 import type { ErrorLog } from '../log/error-log.js';
 import { withAgentHook, type AgentHook } from './agent.js';
 import { describeFailure, PHASE_ACTION, timeoutFailure, type UpstreamFailure, type UpstreamPhase } from './errors.js';
-import { passResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { passResponseHeaders, responseHeaderList, upstreamRequestHeaders } from './headers.js';
 import { proxyHost, type ProxyLocation } from './location.js';
 import { FT_ERROR, FT_HTTP_403, FT_HTTP_404, FT_NON_IDEMPOTENT, FT_TIMEOUT, isNonIdempotent, STATUS_FAILURES } from './next-upstream.js';
 import { releasePeer, type Peer, type PeerOutcome, type PeerSelection } from './peers.js';
@@ -311,6 +311,8 @@ class ProxyRun {
   responded = false;
   /** The status the last failed peer answers with (502, or 504 after a timeout). */
   lastStatus: 502 | 504 = 502;
+  /** The upstream status of the response passed to the client. */
+  passedStatus = 0;
 
   constructor(readonly handler: ProxyHandler, readonly req: http.IncomingMessage, readonly res: http.ServerResponse, readonly plan: ProxyPlan, private readonly done: ProxyDone) {
     this.log = plan.upstreamLog ?? new UpstreamLog();
@@ -319,7 +321,10 @@ class ProxyRun {
     this.triesLeft = tries > 0 ? Math.min(tries, this.sel.tries) : this.sel.tries;
     const length = req.headers['content-length'];
     this.hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-    res.once('close', () => this.onClientClose());
+    // One listener per response, shared by the runs it serves (error_page may proxy again).
+    const r = res as ProxiedResponse;
+    if (r[RUN] === undefined) r.on('close', onClientResponseClose);
+    r[RUN] = this;
   }
 
   /** Reads the body up to RETRY_BODY_LIMIT; a longer one is streamed from there on. */
@@ -510,6 +515,56 @@ function requestLineHttp10(proxyReq: http.ClientRequest): void {
   };
 }
 
+/** The core's response, when it can take the upstream headers as one list (see NgtsResponse). */
+interface HeaderListResponse {
+  takesHeaderList(statusCode: number): boolean;
+}
+
+// Per-request listeners are these shared functions; the emitter carries its run or attempt.
+const RUN = Symbol('ngts.proxyRun');
+type ProxiedResponse = http.ServerResponse & { [RUN]?: ProxyRun };
+type UpstreamRequest = http.ClientRequest & { [ATTEMPT]?: Attempt };
+type UpstreamResponse = http.IncomingMessage & { [ATTEMPT]?: Attempt };
+
+function onClientResponseClose(this: ProxiedResponse): void {
+  this[RUN]?.onClientClose();
+}
+
+function onClientResponseFinish(this: ProxiedResponse): void {
+  const run = this[RUN];
+  if (run !== undefined) run.finish({ kind: 'responded', status: run.passedStatus });
+}
+
+function onUpstreamRequestSocket(this: UpstreamRequest, socket: net.Socket): void {
+  this[ATTEMPT]!.onSocket(socket);
+}
+
+function onUpstreamRequestResponse(this: UpstreamRequest, upRes: http.IncomingMessage): void {
+  this[ATTEMPT]!.onResponse(upRes);
+}
+
+function onUpstreamRequestFinish(this: UpstreamRequest): void {
+  this[ATTEMPT]!.onRequestSent();
+}
+
+function onUpstreamResponseEnd(this: UpstreamResponse): void {
+  this[ATTEMPT]!.onResponseEnd();
+}
+
+function onUpstreamResponseCut(this: UpstreamResponse): void {
+  this[ATTEMPT]!.onResponseCut(this);
+}
+
+function onUpstreamResponsePause(this: UpstreamResponse): void {
+  const socket = this[ATTEMPT]!.socket;
+  if (socket !== undefined) idleTimeout(socket, 0);
+}
+
+function onUpstreamResponseResume(this: UpstreamResponse): void {
+  const attempt = this[ATTEMPT]!;
+  if (attempt.socket !== undefined) idleTimeout(attempt.socket, attempt.run.plan.location.readTimeout);
+}
+
 /** One peer tried for one request. */
 class Attempt implements AgentHook {
   proxyReq: http.ClientRequest | undefined;
@@ -521,7 +576,7 @@ class Attempt implements AgentHook {
   reused = false;
   readonly started = Date.now();
   private connectTimer: NodeJS.Timeout | undefined;
-  private socket: UpstreamSocket | undefined;
+  socket: UpstreamSocket | undefined;
 
   constructor(readonly run: ProxyRun, readonly peer: Peer) {}
 
@@ -531,13 +586,18 @@ class Attempt implements AgentHook {
     // Without a body node would send an empty chunked one for POST; nginx sends no body.
     if (this.run.bodyLength === undefined) proxyReq.useChunkedEncodingByDefault = false;
     if (this.run.plan.location.httpVersion === '1.0' && this.run.bodyLength !== 'chunked') requestLineHttp10(proxyReq);
-    proxyReq.once('socket', (socket: net.Socket) => this.onSocket(socket));
-    proxyReq.once('response', (upRes: http.IncomingMessage) => this.onResponse(upRes));
-    proxyReq.once('finish', () => {
-      if (this.dead) return;
-      this.phase = 'reading_header';
-      if (this.socket !== undefined) idleTimeout(this.socket, this.run.plan.location.readTimeout);
-    });
+    // Each of these is emitted once per upstream request: shared functions, no closures.
+    (proxyReq as UpstreamRequest)[ATTEMPT] = this;
+    proxyReq.on('socket', onUpstreamRequestSocket);
+    proxyReq.on('response', onUpstreamRequestResponse);
+    proxyReq.on('finish', onUpstreamRequestFinish);
+  }
+
+  /** The request went out whole: from now on proxy_read_timeout. */
+  onRequestSent(): void {
+    if (this.dead) return;
+    this.phase = 'reading_header';
+    if (this.socket !== undefined) idleTimeout(this.socket, this.run.plan.location.readTimeout);
   }
 
   onSocket(socket: net.Socket): void {
@@ -630,33 +690,44 @@ class Attempt implements AgentHook {
     }
     this.phase = 'reading_body';
     run.responded = true;
+    run.passedStatus = status;
     const res = run.res;
     res.statusCode = status;
     if (upRes.statusMessage) res.statusMessage = upRes.statusMessage;
-    passResponseHeaders(upRes, res, run.plan.location);
     run.plan.beforeHeaders?.(res, status);
-    upRes.once('end', () => {
-      if (this.dead) return;
-      run.log.finished(Date.now() - this.started);
-      this.release('ok');
-    });
-    const onCut = (): void => {
-      if (this.dead || run.over || upRes.complete) return;
-      run.handler.logFailure(run.req, run.plan, this.peer, 'upstream prematurely closed connection', 'reading_body');
-      this.dead = true;
-      res.destroy();
-      this.release('failed');
-    };
-    upRes.once('aborted', onCut);
-    upRes.on('error', onCut);
+    // One header list for writeHead where the core takes it as is; else one by one.
+    const list = (res as Partial<HeaderListResponse>).takesHeaderList?.(status) ? responseHeaderList(upRes, run.plan.location) : undefined;
+    if (list !== undefined) res.writeHead(status, list);
+    else passResponseHeaders(upRes, res, run.plan.location);
+    const up = upRes as UpstreamResponse;
+    up[ATTEMPT] = this;
+    up.on('end', onUpstreamResponseEnd);
+    up.on('aborted', onUpstreamResponseCut);
+    up.on('error', onUpstreamResponseCut);
     // proxy_read_timeout counts while ngts waits for the upstream, not while a slow client
     // holds the stream paused (nginx arms its read timer only when it wants to read).
-    const socket = this.socket!;
-    const readTimeout = run.plan.location.readTimeout;
-    upRes.on('pause', () => idleTimeout(socket, 0));
-    upRes.on('resume', () => idleTimeout(socket, readTimeout));
-    res.once('finish', () => run.finish({ kind: 'responded', status }));
+    up.on('pause', onUpstreamResponsePause);
+    up.on('resume', onUpstreamResponseResume);
+    // A response is passed at most once per client response (a failed run passes none).
+    res.on('finish', onClientResponseFinish);
     upRes.pipe(res);
+  }
+
+  /** The upstream response ended: the peer did its job. */
+  onResponseEnd(): void {
+    if (this.dead) return;
+    this.run.log.finished(Date.now() - this.started);
+    this.release('ok');
+  }
+
+  /** The upstream response stopped before its end (connection closed or reset). */
+  onResponseCut(upRes: http.IncomingMessage): void {
+    const run = this.run;
+    if (this.dead || run.over || upRes.complete) return;
+    run.handler.logFailure(run.req, run.plan, this.peer, 'upstream prematurely closed connection', 'reading_body');
+    this.dead = true;
+    run.res.destroy();
+    this.release('failed');
   }
 
   /** Destroys the upstream request; later events of this attempt are ignored. */

@@ -69,6 +69,36 @@ export function passResponseHeaders(upstream: http.IncomingMessage, res: http.Se
   }
 }
 
+/** responseHeaderList's scratch list of the lowercase names passed so far (it runs synchronously). */
+const seenNames: string[] = [];
+
+/**
+ * What passResponseHeaders would set, as one flat list for writeHead, where that puts the same
+ * bytes on the wire: undefined when a name repeats (setHeader then appendHeader group repeats at
+ * the first one) or the upstream's Server or Date is passed (it replaces the server's own).
+ */
+export function responseHeaderList(upstream: http.IncomingMessage, pl: ProxyLocation): string[] | undefined {
+  const raw = upstream.rawHeaders;
+  const hide = pl.hide;
+  const list: string[] = [];
+  const seen = seenNames;
+  seen.length = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || hide.has(lower)) continue;
+    if (lower === 'server' || lower === 'date') return undefined;
+    for (let j = 0; j < seen.length; j++) if (seen[j] === lower) return undefined;
+    seen.push(lower);
+    let value = raw[i + 1];
+    if ((lower === 'location' || lower === 'refresh') && pl.redirects.length > 0) {
+      value = rewriteRedirect(pl.redirects, value, lower === 'refresh') ?? value;
+    }
+    list.push(name, value);
+  }
+  return list;
+}
+
 /** $proxy_add_x_forwarded_for: the client's X-Forwarded-For with its address appended. */
 export function proxyAddXForwardedFor(req: http.IncomingMessage): string {
   const addr = req.socket.remoteAddress ?? '';
