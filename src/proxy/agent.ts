@@ -23,7 +23,6 @@ export function withAgentHook(hook: AgentHook, start: () => void): void {
 }
 
 type AddRequest = (req: http.ClientRequest, options: unknown) => void;
-type KeepSocketAlive = (socket: net.Socket) => boolean;
 
 function takeHook(req: http.ClientRequest): void {
   const hook = pending;
@@ -43,27 +42,46 @@ export interface UpstreamAgentOptions {
  * node's agent `timeout` option is the idle timeout of free sockets, but it also makes every
  * request add a socket 'timeout' listener and re-arm the socket's timer twice (0 when the
  * response ends, then `timeout` when the socket goes back to the pool). The handler runs the
- * proxy_*_timeout of busy sockets itself, so the agent is made without `timeout` and sets the
- * idle timeout only where it matters: when node keeps a socket alive (which also honours an
- * upstream's "Keep-Alive: timeout=N" hint, as node does with the option).
+ * proxy_*_timeout of busy sockets itself, so the agents are made without `timeout` and set the
+ * idle timeout where node's keepSocketAlive would (same steps, Keep-Alive hint included). The
+ * hint is read from the raw headers: node's own code reads `res.headers`, which builds the
+ * parsed headers object just for it (the proxy works from rawHeaders).
  */
-function keepAliveWithIdleTimeout(agent: http.Agent, idleTimeout: number, socket: net.Socket, base: KeepSocketAlive): boolean {
-  const options = (agent as unknown as { options: { timeout?: number } }).options;
-  options.timeout = idleTimeout;
-  try {
-    return base.call(agent, socket);
-  } finally {
-    options.timeout = 0;
+function keepAliveWithIdleTimeout(agent: http.Agent, idleTimeout: number, socket: net.Socket): boolean {
+  socket.setKeepAlive(true, (agent as unknown as { keepAliveMsecs: number }).keepAliveMsecs);
+  socket.unref();
+  let timeout = idleTimeout;
+  let keep = true;
+  const res = (socket as unknown as { _httpMessage?: { res?: http.IncomingMessage } })._httpMessage?.res;
+  const hint = res === undefined ? undefined : keepAliveHint(res.rawHeaders);
+  if (hint !== undefined) {
+    // As node: expire a second before the upstream's announced timeout, or not keep the
+    // connection at all when that leaves nothing.
+    const ms = Math.max(hint * 1000 - KEEP_ALIVE_TIMEOUT_BUFFER, 0);
+    if (ms === 0) keep = false;
+    else if (ms < timeout) timeout = ms;
   }
+  if (socket.timeout !== timeout) socket.setTimeout(timeout);
+  return keep;
+}
+
+/** node's HTTP_AGENT_KEEP_ALIVE_TIMEOUT_BUFFER. */
+const KEEP_ALIVE_TIMEOUT_BUFFER = 1000;
+
+/** The N of a "Keep-Alive: timeout=N" response header (the first one), as node reads it. */
+function keepAliveHint(raw: readonly string[]): number | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
+    const m = /^timeout=(\d+)/.exec(raw[i + 1]);
+    return m === null ? undefined : Number.parseInt(m[1], 10);
+  }
+  return undefined;
 }
 
 function agentOptions(o: UpstreamAgentOptions): http.AgentOptions {
-  // timeout 0 rather than absent: keepAliveWithIdleTimeout flips it without changing the shape.
-  return { keepAlive: o.keepAlive, maxFreeSockets: o.maxFreeSockets, scheduling: o.scheduling, timeout: 0 };
+  return { keepAlive: o.keepAlive, maxFreeSockets: o.maxFreeSockets, scheduling: o.scheduling };
 }
-
-const httpKeepSocketAlive = (http.Agent.prototype as unknown as { keepSocketAlive: KeepSocketAlive }).keepSocketAlive;
-const httpsKeepSocketAlive = (https.Agent.prototype as unknown as { keepSocketAlive: KeepSocketAlive }).keepSocketAlive;
 
 export class UpstreamHttpAgent extends http.Agent {
   private readonly idleTimeout: number;
@@ -81,7 +99,7 @@ export class UpstreamHttpAgent extends http.Agent {
   }
 
   override keepSocketAlive(socket: net.Socket): boolean {
-    return keepAliveWithIdleTimeout(this, this.idleTimeout, socket, httpKeepSocketAlive);
+    return keepAliveWithIdleTimeout(this, this.idleTimeout, socket);
   }
 }
 
@@ -99,6 +117,6 @@ export class UpstreamHttpsAgent extends https.Agent {
   }
 
   override keepSocketAlive(socket: net.Socket): boolean {
-    return keepAliveWithIdleTimeout(this, this.idleTimeout, socket, httpsKeepSocketAlive);
+    return keepAliveWithIdleTimeout(this, this.idleTimeout, socket);
   }
 }
