@@ -12,6 +12,14 @@ export interface AgentHook {
 
 let pending: AgentHook | undefined;
 
+/**
+ * Attaches `hook` to the next upstream request made; the caller clears it (undefined) once the
+ * call that makes the request returned or threw. (withAgentHook, without a closure.)
+ */
+export function setAgentHook(hook: AgentHook | undefined): void {
+  pending = hook;
+}
+
 /** Runs `start` (which creates exactly one upstream request) with `hook` attached to it. */
 export function withAgentHook(hook: AgentHook, start: () => void): void {
   pending = hook;

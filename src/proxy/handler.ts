@@ -27,13 +27,12 @@
 //   done(outcome, upstreamLog): 'failed' → answer outcome.status (502/504) through error_page;
 //                    'client_closed' → log 499; upstreamLog gives $upstream_addr (addr),
 //                    $upstream_status (statusText), $upstream_response_time, _connect_time, _header_time.
-import { ServerResponse } from 'node:http';
-import type http from 'node:http';
+import http, { ServerResponse } from 'node:http';
 import type net from 'node:net';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { ErrorLog } from '../log/error-log.js';
-import { withAgentHook, type AgentHook } from './agent.js';
+import { setAgentHook, withAgentHook, type AgentHook } from './agent.js';
 import { describeFailure, PHASE_ACTION, timeoutFailure, type UpstreamFailure, type UpstreamPhase } from './errors.js';
 import { passResponseHeaders, responseHeaderList, upstreamRequestHeaders } from './headers.js';
 import { proxyHost, type ProxyLocation } from './location.js';
@@ -211,8 +210,16 @@ export class ProxyHandler {
   }
 
   /** http-proxy's per-call options for one peer. */
-  options(plan: ProxyPlan, peer: Peer, body?: Readable): httpProxy.ServerOptions {
+  options(plan: ProxyPlan, peer: Peer, body?: Readable | EmptyBody): httpProxy.ServerOptions {
     const https = plan.pass.scheme === 'https';
+    // Without a body and over plain HTTP they depend on the peer alone (a peer belongs to one
+    // upstream, whose agent they name; `secure` and `ssl` matter only to https): made once.
+    // http-proxy copies them before use.
+    const cacheable = body === EMPTY_BODY && !https;
+    if (cacheable) {
+      const cached = (peer as CachingPeer)[PLAIN_OPTIONS];
+      if (cached !== undefined) return cached;
+    }
     const target = { protocol: https ? 'https:' : 'http:', host: peer.host, port: peer.port, path: '' };
     const options: httpProxy.ServerOptions = {
       target: target as unknown as httpProxy.ServerOptions["target"],
@@ -225,6 +232,7 @@ export class ProxyHandler {
       // node sends the host as SNI unless told otherwise: an empty name sends none.
       options.ssl = { servername: plan.location.sslServerName ? plan.location.sslName ?? plan.pass.host : '' };
     }
+    if (cacheable) (peer as CachingPeer)[PLAIN_OPTIONS] = options;
     return options;
   }
 
@@ -243,6 +251,28 @@ export class ProxyHandler {
   get library(): httpProxy {
     return this.proxy;
   }
+}
+
+/**
+ * What http-proxy pipes into the upstream request when the client sent no body: it ends the
+ * request at once, sparing a pipe from the (already ended) client request per request.
+ */
+interface EmptyBody {
+  pipe<T extends NodeJS.WritableStream>(dest: T): T;
+}
+const EMPTY_BODY: EmptyBody = {
+  pipe<T extends NodeJS.WritableStream>(dest: T): T {
+    dest.end();
+    return dest;
+  },
+};
+
+const PLAIN_OPTIONS = Symbol('ngts.plainProxyOptions');
+type CachingPeer = Peer & { [PLAIN_OPTIONS]?: httpProxy.ServerOptions };
+
+/** http-proxy's error callback: the request view knows its attempt. */
+function onProxyError(err: Error, view: http.IncomingMessage): void {
+  (view as unknown as UpstreamRequestView).attempt!.onError(err as NodeJS.ErrnoException);
 }
 
 let nextConnection = 1;
@@ -266,15 +296,13 @@ class UpstreamRequestView {
   readonly httpVersionMinor = 1;
   readonly socket: net.Socket;
   readonly connection: net.Socket;
+  /** The attempt this request is for (http-proxy's error callback gets the view). */
+  attempt: Attempt | undefined = undefined;
 
+  /** @param headers in nginx's order, reversed (see upstreamRequestHeaders) */
   constructor(private readonly req: http.IncomingMessage, readonly url: string, headers: http.OutgoingHttpHeaders) {
     this.method = req.method ?? 'GET';
-    // http-proxy copies headers with util._extend, which walks the keys backwards: hand them
-    // over reversed so they reach the upstream in nginx's order.
-    const reversed: http.OutgoingHttpHeaders = {};
-    const keys = Object.keys(headers);
-    for (let i = keys.length - 1; i >= 0; i--) reversed[keys[i]] = headers[keys[i]];
-    this.headers = reversed;
+    this.headers = headers;
     this.socket = req.socket;
     this.connection = req.socket;
   }
@@ -415,22 +443,24 @@ class ProxyRun {
     const attempt = new Attempt(this, peer);
     this.current = attempt;
     this.log.begin(peer.name);
-    let source: Readable | undefined;
+    let source: Readable | EmptyBody | undefined = EMPTY_BODY;
     if (this.body !== undefined) source = Readable.from([this.body]);
     else if (this.hasBody) {
       source = this.bodyStream;
       this.bodyConsumed = true;
     }
     const view = new UpstreamRequestView(this.req, this.plan.uri, upstreamRequestHeaders(this.req, this.plan.location, this.plan.headerValues, proxyHost(this.plan.pass), false, this.bodyLength));
+    view.attempt = attempt;
     try {
-      withAgentHook(attempt, () => {
-        this.handler.library.web(view as unknown as http.IncomingMessage, this.res, this.handler.options(this.plan, peer, source), (err: Error) => attempt.onError(err as NodeJS.ErrnoException));
-      });
+      setAgentHook(attempt);
+      this.handler.library.web(view as unknown as http.IncomingMessage, this.res, this.handler.options(this.plan, peer, source), onProxyError as (err: Error) => void);
     } catch (err) {
       // node's client validates headers synchronously (a value with a control character that a
       // variable produced): this peer cannot be asked, and no other would do better.
       this.bodyConsumed = true;
       attempt.onError(err as NodeJS.ErrnoException);
+    } finally {
+      setAgentHook(undefined);
     }
   }
 
@@ -500,19 +530,21 @@ function idleTimeout(socket: net.Socket, ms: number): void {
   if (socket.timeout !== ms) socket.setTimeout(ms);
 }
 
-type StoreHeader = (firstLine: string, headers: unknown) => void;
+type StoreHeader = (this: unknown, firstLine: string, headers: unknown) => void;
+
+const storeHeader = (http.ClientRequest.prototype as unknown as { _storeHeader?: StoreHeader })._storeHeader;
+
+function storeHeaderHttp10(this: unknown, firstLine: string, headers: unknown): void {
+  storeHeader!.call(this, firstLine.endsWith(' HTTP/1.1\r\n') ? firstLine.slice(0, -10) + 'HTTP/1.0\r\n' : firstLine, headers);
+}
 
 /**
  * proxy_http_version 1.0 (nginx's default): node's client always writes "HTTP/1.1" in the
  * request line, so the line is rewritten as the header block is stored.
  */
 function requestLineHttp10(proxyReq: http.ClientRequest): void {
-  const target = proxyReq as unknown as { _storeHeader: StoreHeader };
-  const store = target._storeHeader;
-  if (typeof store !== 'function') return;
-  target._storeHeader = function storeHttp10(this: unknown, firstLine: string, headers: unknown) {
-    store.call(this, firstLine.endsWith(' HTTP/1.1\r\n') ? firstLine.slice(0, -10) + 'HTTP/1.0\r\n' : firstLine, headers);
-  };
+  if (typeof storeHeader !== 'function') return;
+  (proxyReq as unknown as { _storeHeader: StoreHeader })._storeHeader = storeHeaderHttp10;
 }
 
 /** The core's response, when it can take the upstream headers as one list (see NgtsResponse). */

@@ -9,37 +9,59 @@ import { rewriteRedirect } from './redirect.js';
 
 export type OutgoingHeaders = Record<string, string | string[]>;
 
+// upstreamRequestHeaders's scratch lists (it runs synchronously): names and values in order.
+const outNames: string[] = [];
+const outValues: (string | string[])[] = [];
+
+function put(name: string, value: string): void {
+  outNames.push(name);
+  outValues.push(value);
+}
+
 /**
+ * The headers for the upstream, in nginx's order but with the object's keys REVERSED:
+ * http-proxy copies them with util._extend, which walks the keys backwards, so this way they
+ * reach the upstream in nginx's order.
  * @param bodyLength the Content-Length to send, "chunked" for a body streamed without one, or
  *   undefined for no body
  */
 export function upstreamRequestHeaders(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, lowercaseNames: boolean, bodyLength: string | undefined): OutgoingHeaders {
-  const out: OutgoingHeaders = {};
+  const names = outNames;
+  const vals = outValues;
+  names.length = 0;
+  vals.length = 0;
   const set = pl.setHeaders;
   for (let i = 0; i < set.length; i++) {
     const v = values[i];
-    if (v !== '') out[lowercaseNames ? set[i].lower : set[i].name] = v;
+    if (v !== '') put(lowercaseNames ? set[i].lower : set[i].name, v);
   }
-  if (pl.defaultHost) out[lowercaseNames ? 'host' : 'Host'] = proxyHostValue;
-  if (pl.defaultConnection) out[lowercaseNames ? 'connection' : 'Connection'] = 'close';
+  if (pl.defaultHost) put(lowercaseNames ? 'host' : 'Host', proxyHostValue);
+  if (pl.defaultConnection) put(lowercaseNames ? 'connection' : 'Connection', 'close');
   // The body's framing, as nginx's $proxy_internal_body_length / $proxy_internal_chunked.
-  if (bodyLength === 'chunked') out[lowercaseNames ? 'transfer-encoding' : 'Transfer-Encoding'] = 'chunked';
-  else if (bodyLength !== undefined) out[lowercaseNames ? 'content-length' : 'Content-Length'] = bodyLength;
-  if (!pl.passRequestHeaders) return out;
-  const raw = req.rawHeaders;
-  const skip = pl.notFromClient;
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
-    if (skip.has(lower)) continue;
-    // nginx passes a client's Trailer header; node's client throws on it unless the body is
-    // chunked (ERR_HTTP_TRAILER_INVALID, uncaught), so it only goes with a chunked body.
-    if (lower === 'trailer' && bodyLength !== 'chunked') continue;
-    const name = lowercaseNames ? lower : raw[i];
-    const prev = out[name];
-    if (prev === undefined) out[name] = raw[i + 1];
-    else if (Array.isArray(prev)) prev.push(raw[i + 1]);
-    else out[name] = [prev, raw[i + 1]];
+  if (bodyLength === 'chunked') put(lowercaseNames ? 'transfer-encoding' : 'Transfer-Encoding', 'chunked');
+  else if (bodyLength !== undefined) put(lowercaseNames ? 'content-length' : 'Content-Length', bodyLength);
+  if (pl.passRequestHeaders) {
+    const raw = req.rawHeaders;
+    const skip = pl.notFromClient;
+    for (let i = 0; i < raw.length; i += 2) {
+      const lower = raw[i].toLowerCase();
+      if (skip.has(lower)) continue;
+      // nginx passes a client's Trailer header; node's client throws on it unless the body is
+      // chunked (ERR_HTTP_TRAILER_INVALID, uncaught), so it only goes with a chunked body.
+      if (lower === 'trailer' && bodyLength !== 'chunked') continue;
+      const name = lowercaseNames ? lower : raw[i];
+      // A repeated name (exactly as written) becomes one entry with a list of values.
+      const at = names.indexOf(name);
+      if (at < 0) put(name, raw[i + 1]);
+      else {
+        const prev = vals[at];
+        if (Array.isArray(prev)) prev.push(raw[i + 1]);
+        else vals[at] = [prev, raw[i + 1]];
+      }
+    }
   }
+  const out: OutgoingHeaders = {};
+  for (let i = names.length - 1; i >= 0; i--) out[names[i]] = vals[i];
   return out;
 }
 

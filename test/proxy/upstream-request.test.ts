@@ -64,6 +64,15 @@ test('proxy_set_header first, then the defaults left, then the client\'s headers
   assert.equal(got, 'GET /set/ HTTP/1.0\r\nX-Real-IP: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\nX-Custom: a\r\n\r\n');
 });
 
+test('a repeated client header goes at its first place with every value; names differing in case replace', async () => {
+  const got = await through('GET /dup HTTP/1.1\r\nHost: h\r\nX-Dup: 1\r\nX-Other: o\r\nX-Dup: 2\r\nx-dup: 3\r\n\r\n');
+  assert.equal(await through('GET /dup HTTP/1.1\r\nHost: h\r\nX-Dup: 1\r\nX-Other: o\r\nX-Dup: 2\r\n\r\n'),
+    `GET /dup HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nX-Dup: 1\r\nX-Dup: 2\r\nX-Other: o\r\n\r\n`);
+  // nginx keeps each line where it came. node's client stores a name's values together, by the
+  // name in lower case: "x-dup" (another entry as written) takes X-Dup's place with its value.
+  assert.equal(got, `GET /dup HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nx-dup: 3\r\nX-Other: o\r\n\r\n`);
+});
+
 test('POST without a body sends no body and no framing header', async () => {
   const got = await through('POST /post-nobody HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n');
   assert.equal(got, `POST /post-nobody HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n`);
