@@ -30,7 +30,10 @@ export function withAgentHook(hook: AgentHook, start: () => void): void {
   }
 }
 
-type AddRequest = (req: http.ClientRequest, options: unknown) => void;
+type AddRequest = (this: http.Agent, req: http.ClientRequest, options: unknown) => void;
+
+const httpAddRequest = (http.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest;
+const httpsAddRequest = (https.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest;
 
 function takeHook(req: http.ClientRequest): void {
   const hook = pending;
@@ -103,7 +106,7 @@ export class UpstreamHttpAgent extends http.Agent {
 
   addRequest(req: http.ClientRequest, options: unknown): void {
     takeHook(req);
-    (http.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest.call(this, req, options);
+    httpAddRequest.call(this, req, options);
   }
 
   override keepSocketAlive(socket: net.Socket): boolean {
@@ -121,7 +124,7 @@ export class UpstreamHttpsAgent extends https.Agent {
 
   addRequest(req: http.ClientRequest, options: unknown): void {
     takeHook(req);
-    (https.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest.call(this, req, options);
+    httpsAddRequest.call(this, req, options);
   }
 
   override keepSocketAlive(socket: net.Socket): boolean {
