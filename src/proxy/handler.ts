@@ -34,7 +34,7 @@ import httpProxy from 'http-proxy';
 import type { ErrorLog } from '../log/error-log.js';
 import { setAgentHook, withAgentHook, type AgentHook } from './agent.js';
 import { describeFailure, PHASE_ACTION, timeoutFailure, type UpstreamFailure, type UpstreamPhase } from './errors.js';
-import { passResponseHeaders, responseHeaderList, upstreamRequestHeaders } from './headers.js';
+import { passResponseHeaders, responseHeaderList, upstreamRequestHeaderList, upstreamRequestHeaders } from './headers.js';
 import { proxyHost, type ProxyLocation } from './location.js';
 import { FT_ERROR, FT_HTTP_403, FT_HTTP_404, FT_NON_IDEMPOTENT, FT_TIMEOUT, isNonIdempotent, STATUS_FAILURES } from './next-upstream.js';
 import { releasePeer, type Peer, type PeerOutcome, type PeerSelection } from './peers.js';
@@ -449,7 +449,14 @@ class ProxyRun {
       source = this.bodyStream;
       this.bodyConsumed = true;
     }
-    const view = new UpstreamRequestView(this.req, this.plan.uri, upstreamRequestHeaders(this.req, this.plan.location, this.plan.headerValues, proxyHost(this.plan.pass), false, this.bodyLength));
+    const plan = this.plan;
+    const host = proxyHost(plan.pass);
+    // The header block goes to the request's _storeHeader as one list (see attach); http-proxy
+    // and node's client then see only a lowercase host, which keeps node from adding its own.
+    const list = upstreamRequestHeaderList(this.req, plan.location, plan.headerValues, host, this.bodyLength);
+    attempt.headerList = list;
+    const headers = list !== undefined ? { host: HOST_PLACEHOLDER } : upstreamRequestHeaders(this.req, plan.location, plan.headerValues, host, false, this.bodyLength);
+    const view = new UpstreamRequestView(this.req, plan.uri, headers);
     view.attempt = attempt;
     try {
       setAgentHook(attempt);
@@ -534,17 +541,33 @@ type StoreHeader = (this: unknown, firstLine: string, headers: unknown) => void;
 
 const storeHeader = (http.ClientRequest.prototype as unknown as { _storeHeader?: StoreHeader })._storeHeader;
 
-function storeHeaderHttp10(this: unknown, firstLine: string, headers: unknown): void {
-  storeHeader!.call(this, firstLine.endsWith(' HTTP/1.1\r\n') ? firstLine.slice(0, -10) + 'HTTP/1.0\r\n' : firstLine, headers);
-}
+/** What node's client is given as headers when the attempt writes its own list. */
+const HOST_PLACEHOLDER = '-';
 
 /**
  * proxy_http_version 1.0 (nginx's default): node's client always writes "HTTP/1.1" in the
  * request line, so the line is rewritten as the header block is stored.
  */
-function requestLineHttp10(proxyReq: http.ClientRequest): void {
+function http10Line(firstLine: string): string {
+  return firstLine.endsWith(' HTTP/1.1\r\n') ? firstLine.slice(0, -10) + 'HTTP/1.0\r\n' : firstLine;
+}
+
+function storeHeaderHttp10(this: unknown, firstLine: string, headers: unknown): void {
+  storeHeader!.call(this, http10Line(firstLine), headers);
+}
+
+/** The attempt's header list instead of node's store (which holds only the placeholder host). */
+function storeHeaderList(this: unknown, firstLine: string): void {
+  storeHeader!.call(this, firstLine, (this as UpstreamRequest)[ATTEMPT]!.headerList);
+}
+
+function storeHeaderListHttp10(this: unknown, firstLine: string): void {
+  storeHeader!.call(this, http10Line(firstLine), (this as UpstreamRequest)[ATTEMPT]!.headerList);
+}
+
+function setStoreHeader(proxyReq: http.ClientRequest, store: StoreHeader): void {
   if (typeof storeHeader !== 'function') return;
-  (proxyReq as unknown as { _storeHeader: StoreHeader })._storeHeader = storeHeaderHttp10;
+  (proxyReq as unknown as { _storeHeader: StoreHeader })._storeHeader = store;
 }
 
 /** The core's response, when it can take the upstream headers as one list (see NgtsResponse). */
@@ -607,6 +630,8 @@ class Attempt implements AgentHook {
   /** The request went on an idle keep-alive connection. */
   reused = false;
   readonly started = Date.now();
+  /** The header block as one list for _storeHeader, or undefined: node's store as usual. */
+  headerList: string[] | undefined = undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   socket: UpstreamSocket | undefined;
 
@@ -617,7 +642,9 @@ class Attempt implements AgentHook {
     proxyReq.path = this.run.plan.uri;
     // Without a body node would send an empty chunked one for POST; nginx sends no body.
     if (this.run.bodyLength === undefined) proxyReq.useChunkedEncodingByDefault = false;
-    if (this.run.plan.location.httpVersion === '1.0' && this.run.bodyLength !== 'chunked') requestLineHttp10(proxyReq);
+    const http10 = this.run.plan.location.httpVersion === '1.0' && this.run.bodyLength !== 'chunked';
+    if (this.headerList !== undefined) setStoreHeader(proxyReq, http10 ? storeHeaderListHttp10 : storeHeaderList);
+    else if (http10) setStoreHeader(proxyReq, storeHeaderHttp10);
     // Each of these is emitted once per upstream request: shared functions, no closures.
     (proxyReq as UpstreamRequest)[ATTEMPT] = this;
     proxyReq.on('socket', onUpstreamRequestSocket);

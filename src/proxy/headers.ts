@@ -26,6 +26,16 @@ function put(name: string, value: string): void {
  *   undefined for no body
  */
 export function upstreamRequestHeaders(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, lowercaseNames: boolean, bodyLength: string | undefined): OutgoingHeaders {
+  collectRequestHeaders(req, pl, values, proxyHostValue, lowercaseNames, bodyLength);
+  const names = outNames;
+  const vals = outValues;
+  const out: OutgoingHeaders = {};
+  for (let i = names.length - 1; i >= 0; i--) out[names[i]] = vals[i];
+  return out;
+}
+
+/** Fills outNames/outValues: the headers in nginx's order, a repeated name as one entry. */
+function collectRequestHeaders(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, lowercaseNames: boolean, bodyLength: string | undefined): void {
   const names = outNames;
   const vals = outValues;
   names.length = 0;
@@ -60,9 +70,70 @@ export function upstreamRequestHeaders(req: http.IncomingMessage, pl: ProxyLocat
       }
     }
   }
-  const out: OutgoingHeaders = {};
-  for (let i = names.length - 1; i >= 0; i--) out[names[i]] = vals[i];
-  return out;
+}
+
+// Header names node's client accepts (its checkIsHttpToken) and values it accepts.
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+// eslint-disable-next-line no-control-regex
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
+
+// upstreamRequestHeaderList's scratch lists: node's header store, by lowercase name.
+const storeLower: string[] = [];
+const storeNames: string[] = [];
+const storeValues: (string | string[])[] = [];
+
+/**
+ * The header block upstreamRequestHeaders describes, as the flat list node's client writes for
+ * it, for the request's _storeHeader to write directly: no setHeader per header, no copies of
+ * the headers object. It reproduces node's store: names are keys as written, a repeated one
+ * keeps its place with every value, a name differing only in case takes the earlier one's
+ * place (setHeader lowercases), several Cookie values join with "; ".
+ * Undefined where the object must go the usual way: no Host (node adds its own), a name or
+ * value node refuses (its error must come from the request's constructor), an index-like name
+ * (the object would put it first) or __proto__ (the object would drop it).
+ */
+export function upstreamRequestHeaderList(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, bodyLength: string | undefined): string[] | undefined {
+  collectRequestHeaders(req, pl, values, proxyHostValue, false, bodyLength);
+  const names = outNames;
+  const vals = outValues;
+  const lower = storeLower;
+  const sNames = storeNames;
+  const sValues = storeValues;
+  lower.length = 0;
+  sNames.length = 0;
+  sValues.length = 0;
+  let hasHost = false;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (!TOKEN.test(name) || INDEX_LIKE.test(name) || name === '__proto__') return undefined;
+    const v = vals[i];
+    if (typeof v === 'string') {
+      if (INVALID_VALUE.test(v)) return undefined;
+    } else {
+      for (let k = 0; k < v.length; k++) if (INVALID_VALUE.test(v[k])) return undefined;
+    }
+    const l = name.toLowerCase();
+    if (l === 'host') hasHost = true;
+    const at = lower.indexOf(l);
+    if (at < 0) {
+      lower.push(l);
+      sNames.push(name);
+      sValues.push(v);
+    } else {
+      sNames[at] = name;
+      sValues[at] = v;
+    }
+  }
+  if (!hasHost) return undefined;
+  const list: string[] = [];
+  for (let i = 0; i < sNames.length; i++) {
+    const v = sValues[i];
+    if (typeof v === 'string') list.push(sNames[i], v);
+    else if (v.length >= 2 && lower[i] === 'cookie') list.push(sNames[i], v.join('; '));
+    else for (let k = 0; k < v.length; k++) list.push(sNames[i], v[k]);
+  }
+  return list;
 }
 
 /** Response headers that describe the upstream connection, not the response. */
