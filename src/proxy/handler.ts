@@ -610,14 +610,16 @@ function onUpstreamResponseCut(this: UpstreamResponse): void {
   this[ATTEMPT]!.onResponseCut(this);
 }
 
+// Once the attempt is released its socket may be back in the pool or serving another request:
+// a late pause/resume of the old response (node drains it after 'end') must leave it alone.
 function onUpstreamResponsePause(this: UpstreamResponse): void {
-  const socket = this[ATTEMPT]!.socket;
-  if (socket !== undefined) idleTimeout(socket, 0);
+  const attempt = this[ATTEMPT]!;
+  if (attempt.socket !== undefined && !attempt.released) idleTimeout(attempt.socket, 0);
 }
 
 function onUpstreamResponseResume(this: UpstreamResponse): void {
   const attempt = this[ATTEMPT]!;
-  if (attempt.socket !== undefined) idleTimeout(attempt.socket, attempt.run.plan.location.readTimeout);
+  if (attempt.socket !== undefined && !attempt.released) idleTimeout(attempt.socket, attempt.run.plan.location.readTimeout);
 }
 
 /** One peer tried for one request. */
