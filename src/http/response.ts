@@ -135,12 +135,9 @@ export class NgtsResponse extends http.ServerResponse {
    * (Server, Date, then the list), written by node without building its header store.
    */
   private fastHead(r: HttpRequest, status: number, statusCode: number, reason: string | Headers | undefined, extra: Headers | undefined): boolean {
-    if (kOutHeaders === undefined || this.ngtsBaseServer === null || this.ngtsHeadersApplied || this.keepServerHeader) return false;
-    if (status !== 200 && status !== 206 && status !== 304) return false;
     if (!Array.isArray(extra) || (extra.length > 0 && typeof extra[0] !== 'string')) return false;
-    if ((this as unknown as Record<symbol, unknown>)[kOutHeaders] !== null) return false;
-    const level = r.level ?? r.vhost?.level;
-    if (!level || !level.onlyServerHeader) return false;
+    if (!this.takesHeaderList(statusCode)) return false;
+    const level = (r.level ?? r.vhost?.level)!;
     this.ngtsHeadersApplied = true;
     this.ngtsBaseServer = null;
     this.applyConnectionRules(r, level.conf, status);
@@ -155,6 +152,23 @@ export class NgtsResponse extends http.ServerResponse {
     const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
     super.writeHead(status, text, raw);
     return true;
+  }
+
+  /**
+   * Whether writeHead(status, flatList) would write Server, Date and the list as they are (the
+   * fast path): then a module holding headers one by one (the proxy) can hand them over as one
+   * list instead of setHeader each, and the same bytes go out. Otherwise the general path's
+   * rules (add_header, expires, an earlier setHeader) need the headers set one by one.
+   */
+  takesHeaderList(statusCode: number): boolean {
+    if (kOutHeaders === undefined || this.ngtsBaseServer === null || this.ngtsHeadersApplied || this.keepServerHeader) return false;
+    const r = this.ngts;
+    if (r === undefined || this.headersSent) return false;
+    const status = r.errStatus || statusCode;
+    if (status !== 200 && status !== 206 && status !== 304) return false;
+    if ((this as unknown as Record<symbol, unknown>)[kOutHeaders] !== null) return false;
+    const level = r.level ?? r.vhost?.level;
+    return level !== undefined && level.onlyServerHeader;
   }
 
   /** After the fast path the headers live in its list, not in node's store. */

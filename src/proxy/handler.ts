@@ -27,15 +27,14 @@
 //   done(outcome, upstreamLog): 'failed' → answer outcome.status (502/504) through error_page;
 //                    'client_closed' → log 499; upstreamLog gives $upstream_addr (addr),
 //                    $upstream_status (statusText), $upstream_response_time, _connect_time, _header_time.
-import { ServerResponse } from 'node:http';
-import type http from 'node:http';
+import http, { ServerResponse } from 'node:http';
 import type net from 'node:net';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { ErrorLog } from '../log/error-log.js';
-import { withAgentHook, type AgentHook } from './agent.js';
+import { setAgentHook, withAgentHook, type AgentHook } from './agent.js';
 import { describeFailure, PHASE_ACTION, timeoutFailure, type UpstreamFailure, type UpstreamPhase } from './errors.js';
-import { passResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { passResponseHeaders, responseHeaderList, upstreamRequestHeaderList, upstreamRequestHeaders } from './headers.js';
 import { proxyHost, type ProxyLocation } from './location.js';
 import { FT_ERROR, FT_HTTP_403, FT_HTTP_404, FT_NON_IDEMPOTENT, FT_TIMEOUT, isNonIdempotent, STATUS_FAILURES } from './next-upstream.js';
 import { releasePeer, type Peer, type PeerOutcome, type PeerSelection } from './peers.js';
@@ -211,8 +210,16 @@ export class ProxyHandler {
   }
 
   /** http-proxy's per-call options for one peer. */
-  options(plan: ProxyPlan, peer: Peer, body?: Readable): httpProxy.ServerOptions {
+  options(plan: ProxyPlan, peer: Peer, body?: Readable | EmptyBody): httpProxy.ServerOptions {
     const https = plan.pass.scheme === 'https';
+    // Without a body and over plain HTTP they depend on the peer alone (a peer belongs to one
+    // upstream, whose agent they name; `secure` and `ssl` matter only to https): made once.
+    // http-proxy copies them before use.
+    const cacheable = body === EMPTY_BODY && !https;
+    if (cacheable) {
+      const cached = (peer as CachingPeer)[PLAIN_OPTIONS];
+      if (cached !== undefined) return cached;
+    }
     const target = { protocol: https ? 'https:' : 'http:', host: peer.host, port: peer.port, path: '' };
     const options: httpProxy.ServerOptions = {
       target: target as unknown as httpProxy.ServerOptions["target"],
@@ -225,6 +232,7 @@ export class ProxyHandler {
       // node sends the host as SNI unless told otherwise: an empty name sends none.
       options.ssl = { servername: plan.location.sslServerName ? plan.location.sslName ?? plan.pass.host : '' };
     }
+    if (cacheable) (peer as CachingPeer)[PLAIN_OPTIONS] = options;
     return options;
   }
 
@@ -243,6 +251,28 @@ export class ProxyHandler {
   get library(): httpProxy {
     return this.proxy;
   }
+}
+
+/**
+ * What http-proxy pipes into the upstream request when the client sent no body: it ends the
+ * request at once, sparing a pipe from the (already ended) client request per request.
+ */
+interface EmptyBody {
+  pipe<T extends NodeJS.WritableStream>(dest: T): T;
+}
+const EMPTY_BODY: EmptyBody = {
+  pipe<T extends NodeJS.WritableStream>(dest: T): T {
+    dest.end();
+    return dest;
+  },
+};
+
+const PLAIN_OPTIONS = Symbol('ngts.plainProxyOptions');
+type CachingPeer = Peer & { [PLAIN_OPTIONS]?: httpProxy.ServerOptions };
+
+/** http-proxy's error callback: the request view knows its attempt. */
+function onProxyError(err: Error, view: http.IncomingMessage): void {
+  (view as unknown as UpstreamRequestView).attempt!.onError(err as NodeJS.ErrnoException);
 }
 
 let nextConnection = 1;
@@ -266,15 +296,13 @@ class UpstreamRequestView {
   readonly httpVersionMinor = 1;
   readonly socket: net.Socket;
   readonly connection: net.Socket;
+  /** The attempt this request is for (http-proxy's error callback gets the view). */
+  attempt: Attempt | undefined = undefined;
 
+  /** @param headers in nginx's order, reversed (see upstreamRequestHeaders) */
   constructor(private readonly req: http.IncomingMessage, readonly url: string, headers: http.OutgoingHttpHeaders) {
     this.method = req.method ?? 'GET';
-    // http-proxy copies headers with util._extend, which walks the keys backwards: hand them
-    // over reversed so they reach the upstream in nginx's order.
-    const reversed: http.OutgoingHttpHeaders = {};
-    const keys = Object.keys(headers);
-    for (let i = keys.length - 1; i >= 0; i--) reversed[keys[i]] = headers[keys[i]];
-    this.headers = reversed;
+    this.headers = headers;
     this.socket = req.socket;
     this.connection = req.socket;
   }
@@ -311,6 +339,8 @@ class ProxyRun {
   responded = false;
   /** The status the last failed peer answers with (502, or 504 after a timeout). */
   lastStatus: 502 | 504 = 502;
+  /** The upstream status of the response passed to the client. */
+  passedStatus = 0;
 
   constructor(readonly handler: ProxyHandler, readonly req: http.IncomingMessage, readonly res: http.ServerResponse, readonly plan: ProxyPlan, private readonly done: ProxyDone) {
     this.log = plan.upstreamLog ?? new UpstreamLog();
@@ -319,7 +349,10 @@ class ProxyRun {
     this.triesLeft = tries > 0 ? Math.min(tries, this.sel.tries) : this.sel.tries;
     const length = req.headers['content-length'];
     this.hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-    res.once('close', () => this.onClientClose());
+    // One listener per response, shared by the runs it serves (error_page may proxy again).
+    const r = res as ProxiedResponse;
+    if (r[RUN] === undefined) r.on('close', onClientResponseClose);
+    r[RUN] = this;
   }
 
   /** Reads the body up to RETRY_BODY_LIMIT; a longer one is streamed from there on. */
@@ -410,22 +443,31 @@ class ProxyRun {
     const attempt = new Attempt(this, peer);
     this.current = attempt;
     this.log.begin(peer.name);
-    let source: Readable | undefined;
+    let source: Readable | EmptyBody | undefined = EMPTY_BODY;
     if (this.body !== undefined) source = Readable.from([this.body]);
     else if (this.hasBody) {
       source = this.bodyStream;
       this.bodyConsumed = true;
     }
-    const view = new UpstreamRequestView(this.req, this.plan.uri, upstreamRequestHeaders(this.req, this.plan.location, this.plan.headerValues, proxyHost(this.plan.pass), false, this.bodyLength));
+    const plan = this.plan;
+    const host = proxyHost(plan.pass);
+    // The header block goes to the request's _storeHeader as one list (see attach); http-proxy
+    // and node's client then see only a lowercase host, which keeps node from adding its own.
+    const list = upstreamRequestHeaderList(this.req, plan.location, plan.headerValues, host, this.bodyLength);
+    attempt.headerList = list;
+    const headers = list !== undefined ? { host: HOST_PLACEHOLDER } : upstreamRequestHeaders(this.req, plan.location, plan.headerValues, host, false, this.bodyLength);
+    const view = new UpstreamRequestView(this.req, plan.uri, headers);
+    view.attempt = attempt;
     try {
-      withAgentHook(attempt, () => {
-        this.handler.library.web(view as unknown as http.IncomingMessage, this.res, this.handler.options(this.plan, peer, source), (err: Error) => attempt.onError(err as NodeJS.ErrnoException));
-      });
+      setAgentHook(attempt);
+      this.handler.library.web(view as unknown as http.IncomingMessage, this.res, this.handler.options(this.plan, peer, source), onProxyError as (err: Error) => void);
     } catch (err) {
       // node's client validates headers synchronously (a value with a control character that a
       // variable produced): this peer cannot be asked, and no other would do better.
       this.bodyConsumed = true;
       attempt.onError(err as NodeJS.ErrnoException);
+    } finally {
+      setAgentHook(undefined);
     }
   }
 
@@ -495,19 +537,89 @@ function idleTimeout(socket: net.Socket, ms: number): void {
   if (socket.timeout !== ms) socket.setTimeout(ms);
 }
 
-type StoreHeader = (firstLine: string, headers: unknown) => void;
+type StoreHeader = (this: unknown, firstLine: string, headers: unknown) => void;
+
+const storeHeader = (http.ClientRequest.prototype as unknown as { _storeHeader?: StoreHeader })._storeHeader;
+
+/** What node's client is given as headers when the attempt writes its own list. */
+const HOST_PLACEHOLDER = '-';
 
 /**
  * proxy_http_version 1.0 (nginx's default): node's client always writes "HTTP/1.1" in the
  * request line, so the line is rewritten as the header block is stored.
  */
-function requestLineHttp10(proxyReq: http.ClientRequest): void {
-  const target = proxyReq as unknown as { _storeHeader: StoreHeader };
-  const store = target._storeHeader;
-  if (typeof store !== 'function') return;
-  target._storeHeader = function storeHttp10(this: unknown, firstLine: string, headers: unknown) {
-    store.call(this, firstLine.endsWith(' HTTP/1.1\r\n') ? firstLine.slice(0, -10) + 'HTTP/1.0\r\n' : firstLine, headers);
-  };
+function http10Line(firstLine: string): string {
+  return firstLine.endsWith(' HTTP/1.1\r\n') ? firstLine.slice(0, -10) + 'HTTP/1.0\r\n' : firstLine;
+}
+
+function storeHeaderHttp10(this: unknown, firstLine: string, headers: unknown): void {
+  storeHeader!.call(this, http10Line(firstLine), headers);
+}
+
+/** The attempt's header list instead of node's store (which holds only the placeholder host). */
+function storeHeaderList(this: unknown, firstLine: string): void {
+  storeHeader!.call(this, firstLine, (this as UpstreamRequest)[ATTEMPT]!.headerList);
+}
+
+function storeHeaderListHttp10(this: unknown, firstLine: string): void {
+  storeHeader!.call(this, http10Line(firstLine), (this as UpstreamRequest)[ATTEMPT]!.headerList);
+}
+
+function setStoreHeader(proxyReq: http.ClientRequest, store: StoreHeader): void {
+  if (typeof storeHeader !== 'function') return;
+  (proxyReq as unknown as { _storeHeader: StoreHeader })._storeHeader = store;
+}
+
+/** The core's response, when it can take the upstream headers as one list (see NgtsResponse). */
+interface HeaderListResponse {
+  takesHeaderList(statusCode: number): boolean;
+}
+
+// Per-request listeners are these shared functions; the emitter carries its run or attempt.
+const RUN = Symbol('ngts.proxyRun');
+type ProxiedResponse = http.ServerResponse & { [RUN]?: ProxyRun };
+type UpstreamRequest = http.ClientRequest & { [ATTEMPT]?: Attempt };
+type UpstreamResponse = http.IncomingMessage & { [ATTEMPT]?: Attempt };
+
+function onClientResponseClose(this: ProxiedResponse): void {
+  this[RUN]?.onClientClose();
+}
+
+function onClientResponseFinish(this: ProxiedResponse): void {
+  const run = this[RUN];
+  if (run !== undefined) run.finish({ kind: 'responded', status: run.passedStatus });
+}
+
+function onUpstreamRequestSocket(this: UpstreamRequest, socket: net.Socket): void {
+  this[ATTEMPT]!.onSocket(socket);
+}
+
+function onUpstreamRequestResponse(this: UpstreamRequest, upRes: http.IncomingMessage): void {
+  this[ATTEMPT]!.onResponse(upRes);
+}
+
+function onUpstreamRequestFinish(this: UpstreamRequest): void {
+  this[ATTEMPT]!.onRequestSent();
+}
+
+function onUpstreamResponseEnd(this: UpstreamResponse): void {
+  this[ATTEMPT]!.onResponseEnd();
+}
+
+function onUpstreamResponseCut(this: UpstreamResponse): void {
+  this[ATTEMPT]!.onResponseCut(this);
+}
+
+// Once the attempt is released its socket may be back in the pool or serving another request:
+// a late pause/resume of the old response (node drains it after 'end') must leave it alone.
+function onUpstreamResponsePause(this: UpstreamResponse): void {
+  const attempt = this[ATTEMPT]!;
+  if (attempt.socket !== undefined && !attempt.released) idleTimeout(attempt.socket, 0);
+}
+
+function onUpstreamResponseResume(this: UpstreamResponse): void {
+  const attempt = this[ATTEMPT]!;
+  if (attempt.socket !== undefined && !attempt.released) idleTimeout(attempt.socket, attempt.run.plan.location.readTimeout);
 }
 
 /** One peer tried for one request. */
@@ -520,8 +632,10 @@ class Attempt implements AgentHook {
   /** The request went on an idle keep-alive connection. */
   reused = false;
   readonly started = Date.now();
+  /** The header block as one list for _storeHeader, or undefined: node's store as usual. */
+  headerList: string[] | undefined = undefined;
   private connectTimer: NodeJS.Timeout | undefined;
-  private socket: UpstreamSocket | undefined;
+  socket: UpstreamSocket | undefined;
 
   constructor(readonly run: ProxyRun, readonly peer: Peer) {}
 
@@ -530,14 +644,21 @@ class Attempt implements AgentHook {
     proxyReq.path = this.run.plan.uri;
     // Without a body node would send an empty chunked one for POST; nginx sends no body.
     if (this.run.bodyLength === undefined) proxyReq.useChunkedEncodingByDefault = false;
-    if (this.run.plan.location.httpVersion === '1.0' && this.run.bodyLength !== 'chunked') requestLineHttp10(proxyReq);
-    proxyReq.once('socket', (socket: net.Socket) => this.onSocket(socket));
-    proxyReq.once('response', (upRes: http.IncomingMessage) => this.onResponse(upRes));
-    proxyReq.once('finish', () => {
-      if (this.dead) return;
-      this.phase = 'reading_header';
-      if (this.socket !== undefined) idleTimeout(this.socket, this.run.plan.location.readTimeout);
-    });
+    const http10 = this.run.plan.location.httpVersion === '1.0' && this.run.bodyLength !== 'chunked';
+    if (this.headerList !== undefined) setStoreHeader(proxyReq, http10 ? storeHeaderListHttp10 : storeHeaderList);
+    else if (http10) setStoreHeader(proxyReq, storeHeaderHttp10);
+    // Each of these is emitted once per upstream request: shared functions, no closures.
+    (proxyReq as UpstreamRequest)[ATTEMPT] = this;
+    proxyReq.on('socket', onUpstreamRequestSocket);
+    proxyReq.on('response', onUpstreamRequestResponse);
+    proxyReq.on('finish', onUpstreamRequestFinish);
+  }
+
+  /** The request went out whole: from now on proxy_read_timeout. */
+  onRequestSent(): void {
+    if (this.dead) return;
+    this.phase = 'reading_header';
+    if (this.socket !== undefined) idleTimeout(this.socket, this.run.plan.location.readTimeout);
   }
 
   onSocket(socket: net.Socket): void {
@@ -630,33 +751,44 @@ class Attempt implements AgentHook {
     }
     this.phase = 'reading_body';
     run.responded = true;
+    run.passedStatus = status;
     const res = run.res;
     res.statusCode = status;
     if (upRes.statusMessage) res.statusMessage = upRes.statusMessage;
-    passResponseHeaders(upRes, res, run.plan.location);
     run.plan.beforeHeaders?.(res, status);
-    upRes.once('end', () => {
-      if (this.dead) return;
-      run.log.finished(Date.now() - this.started);
-      this.release('ok');
-    });
-    const onCut = (): void => {
-      if (this.dead || run.over || upRes.complete) return;
-      run.handler.logFailure(run.req, run.plan, this.peer, 'upstream prematurely closed connection', 'reading_body');
-      this.dead = true;
-      res.destroy();
-      this.release('failed');
-    };
-    upRes.once('aborted', onCut);
-    upRes.on('error', onCut);
+    // One header list for writeHead where the core takes it as is; else one by one.
+    const list = (res as Partial<HeaderListResponse>).takesHeaderList?.(status) ? responseHeaderList(upRes, run.plan.location) : undefined;
+    if (list !== undefined) res.writeHead(status, list);
+    else passResponseHeaders(upRes, res, run.plan.location);
+    const up = upRes as UpstreamResponse;
+    up[ATTEMPT] = this;
+    up.on('end', onUpstreamResponseEnd);
+    up.on('aborted', onUpstreamResponseCut);
+    up.on('error', onUpstreamResponseCut);
     // proxy_read_timeout counts while ngts waits for the upstream, not while a slow client
     // holds the stream paused (nginx arms its read timer only when it wants to read).
-    const socket = this.socket!;
-    const readTimeout = run.plan.location.readTimeout;
-    upRes.on('pause', () => idleTimeout(socket, 0));
-    upRes.on('resume', () => idleTimeout(socket, readTimeout));
-    res.once('finish', () => run.finish({ kind: 'responded', status }));
+    up.on('pause', onUpstreamResponsePause);
+    up.on('resume', onUpstreamResponseResume);
+    // A response is passed at most once per client response (a failed run passes none).
+    res.on('finish', onClientResponseFinish);
     upRes.pipe(res);
+  }
+
+  /** The upstream response ended: the peer did its job. */
+  onResponseEnd(): void {
+    if (this.dead) return;
+    this.run.log.finished(Date.now() - this.started);
+    this.release('ok');
+  }
+
+  /** The upstream response stopped before its end (connection closed or reset). */
+  onResponseCut(upRes: http.IncomingMessage): void {
+    const run = this.run;
+    if (this.dead || run.over || upRes.complete) return;
+    run.handler.logFailure(run.req, run.plan, this.peer, 'upstream prematurely closed connection', 'reading_body');
+    this.dead = true;
+    run.res.destroy();
+    this.release('failed');
   }
 
   /** Destroys the upstream request; later events of this attempt are ignored. */

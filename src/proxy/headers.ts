@@ -9,38 +9,131 @@ import { rewriteRedirect } from './redirect.js';
 
 export type OutgoingHeaders = Record<string, string | string[]>;
 
+// upstreamRequestHeaders's scratch lists (it runs synchronously): names and values in order.
+const outNames: string[] = [];
+const outValues: (string | string[])[] = [];
+
+function put(name: string, value: string): void {
+  outNames.push(name);
+  outValues.push(value);
+}
+
 /**
+ * The headers for the upstream, in nginx's order but with the object's keys REVERSED:
+ * http-proxy copies them with util._extend, which walks the keys backwards, so this way they
+ * reach the upstream in nginx's order.
  * @param bodyLength the Content-Length to send, "chunked" for a body streamed without one, or
  *   undefined for no body
  */
 export function upstreamRequestHeaders(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, lowercaseNames: boolean, bodyLength: string | undefined): OutgoingHeaders {
+  collectRequestHeaders(req, pl, values, proxyHostValue, lowercaseNames, bodyLength);
+  const names = outNames;
+  const vals = outValues;
   const out: OutgoingHeaders = {};
+  for (let i = names.length - 1; i >= 0; i--) out[names[i]] = vals[i];
+  return out;
+}
+
+/** Fills outNames/outValues: the headers in nginx's order, a repeated name as one entry. */
+function collectRequestHeaders(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, lowercaseNames: boolean, bodyLength: string | undefined): void {
+  const names = outNames;
+  const vals = outValues;
+  names.length = 0;
+  vals.length = 0;
   const set = pl.setHeaders;
   for (let i = 0; i < set.length; i++) {
     const v = values[i];
-    if (v !== '') out[lowercaseNames ? set[i].lower : set[i].name] = v;
+    if (v !== '') put(lowercaseNames ? set[i].lower : set[i].name, v);
   }
-  if (pl.defaultHost) out[lowercaseNames ? 'host' : 'Host'] = proxyHostValue;
-  if (pl.defaultConnection) out[lowercaseNames ? 'connection' : 'Connection'] = 'close';
+  if (pl.defaultHost) put(lowercaseNames ? 'host' : 'Host', proxyHostValue);
+  if (pl.defaultConnection) put(lowercaseNames ? 'connection' : 'Connection', 'close');
   // The body's framing, as nginx's $proxy_internal_body_length / $proxy_internal_chunked.
-  if (bodyLength === 'chunked') out[lowercaseNames ? 'transfer-encoding' : 'Transfer-Encoding'] = 'chunked';
-  else if (bodyLength !== undefined) out[lowercaseNames ? 'content-length' : 'Content-Length'] = bodyLength;
-  if (!pl.passRequestHeaders) return out;
-  const raw = req.rawHeaders;
-  const skip = pl.notFromClient;
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
-    if (skip.has(lower)) continue;
-    // nginx passes a client's Trailer header; node's client throws on it unless the body is
-    // chunked (ERR_HTTP_TRAILER_INVALID, uncaught), so it only goes with a chunked body.
-    if (lower === 'trailer' && bodyLength !== 'chunked') continue;
-    const name = lowercaseNames ? lower : raw[i];
-    const prev = out[name];
-    if (prev === undefined) out[name] = raw[i + 1];
-    else if (Array.isArray(prev)) prev.push(raw[i + 1]);
-    else out[name] = [prev, raw[i + 1]];
+  if (bodyLength === 'chunked') put(lowercaseNames ? 'transfer-encoding' : 'Transfer-Encoding', 'chunked');
+  else if (bodyLength !== undefined) put(lowercaseNames ? 'content-length' : 'Content-Length', bodyLength);
+  if (pl.passRequestHeaders) {
+    const raw = req.rawHeaders;
+    const skip = pl.notFromClient;
+    for (let i = 0; i < raw.length; i += 2) {
+      const lower = raw[i].toLowerCase();
+      if (skip.has(lower)) continue;
+      // nginx passes a client's Trailer header; node's client throws on it unless the body is
+      // chunked (ERR_HTTP_TRAILER_INVALID, uncaught), so it only goes with a chunked body.
+      if (lower === 'trailer' && bodyLength !== 'chunked') continue;
+      const name = lowercaseNames ? lower : raw[i];
+      // A repeated name (exactly as written) becomes one entry with a list of values.
+      const at = names.indexOf(name);
+      if (at < 0) put(name, raw[i + 1]);
+      else {
+        const prev = vals[at];
+        if (Array.isArray(prev)) prev.push(raw[i + 1]);
+        else vals[at] = [prev, raw[i + 1]];
+      }
+    }
   }
-  return out;
+}
+
+// Header names node's client accepts (its checkIsHttpToken) and values it accepts.
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+// eslint-disable-next-line no-control-regex
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
+
+// upstreamRequestHeaderList's scratch lists: node's header store, by lowercase name.
+const storeLower: string[] = [];
+const storeNames: string[] = [];
+const storeValues: (string | string[])[] = [];
+
+/**
+ * The header block upstreamRequestHeaders describes, as the flat list node's client writes for
+ * it, for the request's _storeHeader to write directly: no setHeader per header, no copies of
+ * the headers object. It reproduces node's store: names are keys as written, a repeated one
+ * keeps its place with every value, a name differing only in case takes the earlier one's
+ * place (setHeader lowercases), several Cookie values join with "; ".
+ * Undefined where the object must go the usual way: no Host (node adds its own), a name or
+ * value node refuses (its error must come from the request's constructor), an index-like name
+ * (the object would put it first) or __proto__ (the object would drop it).
+ */
+export function upstreamRequestHeaderList(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, bodyLength: string | undefined): string[] | undefined {
+  collectRequestHeaders(req, pl, values, proxyHostValue, false, bodyLength);
+  const names = outNames;
+  const vals = outValues;
+  const lower = storeLower;
+  const sNames = storeNames;
+  const sValues = storeValues;
+  lower.length = 0;
+  sNames.length = 0;
+  sValues.length = 0;
+  let hasHost = false;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (!TOKEN.test(name) || INDEX_LIKE.test(name) || name === '__proto__') return undefined;
+    const v = vals[i];
+    if (typeof v === 'string') {
+      if (INVALID_VALUE.test(v)) return undefined;
+    } else {
+      for (let k = 0; k < v.length; k++) if (INVALID_VALUE.test(v[k])) return undefined;
+    }
+    const l = name.toLowerCase();
+    if (l === 'host') hasHost = true;
+    const at = lower.indexOf(l);
+    if (at < 0) {
+      lower.push(l);
+      sNames.push(name);
+      sValues.push(v);
+    } else {
+      sNames[at] = name;
+      sValues[at] = v;
+    }
+  }
+  if (!hasHost) return undefined;
+  const list: string[] = [];
+  for (let i = 0; i < sNames.length; i++) {
+    const v = sValues[i];
+    if (typeof v === 'string') list.push(sNames[i], v);
+    else if (v.length >= 2 && lower[i] === 'cookie') list.push(sNames[i], v.join('; '));
+    else for (let k = 0; k < v.length; k++) list.push(sNames[i], v[k]);
+  }
+  return list;
 }
 
 /** Response headers that describe the upstream connection, not the response. */
@@ -67,6 +160,36 @@ export function passResponseHeaders(upstream: http.IncomingMessage, res: http.Se
       res.setHeader(name, value);
     }
   }
+}
+
+/** responseHeaderList's scratch list of the lowercase names passed so far (it runs synchronously). */
+const seenNames: string[] = [];
+
+/**
+ * What passResponseHeaders would set, as one flat list for writeHead, where that puts the same
+ * bytes on the wire: undefined when a name repeats (setHeader then appendHeader group repeats at
+ * the first one) or the upstream's Server or Date is passed (it replaces the server's own).
+ */
+export function responseHeaderList(upstream: http.IncomingMessage, pl: ProxyLocation): string[] | undefined {
+  const raw = upstream.rawHeaders;
+  const hide = pl.hide;
+  const list: string[] = [];
+  const seen = seenNames;
+  seen.length = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || hide.has(lower)) continue;
+    if (lower === 'server' || lower === 'date') return undefined;
+    for (let j = 0; j < seen.length; j++) if (seen[j] === lower) return undefined;
+    seen.push(lower);
+    let value = raw[i + 1];
+    if ((lower === 'location' || lower === 'refresh') && pl.redirects.length > 0) {
+      value = rewriteRedirect(pl.redirects, value, lower === 'refresh') ?? value;
+    }
+    list.push(name, value);
+  }
+  return list;
 }
 
 /** $proxy_add_x_forwarded_for: the client's X-Forwarded-For with its address appended. */

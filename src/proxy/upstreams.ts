@@ -38,7 +38,7 @@ export class Upstream {
       keepAlive: this.keepalive > 0,
       // The idle timeout of upstream sockets: nginx's keepalive_timeout for idle upstream
       // connections (60s), and the default of the proxy_*_timeout the handler sets per phase.
-      timeout: 60_000,
+      idleTimeout: 60_000,
       maxFreeSockets: Math.max(this.keepalive, 1),
       scheduling: 'lifo' as const,
     };

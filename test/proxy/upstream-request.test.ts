@@ -31,6 +31,8 @@ before(async () => {
     location / { proxy_pass http://127.0.0.1:${port}; }
     location /set/ { proxy_set_header X-Real-IP $remote_addr; proxy_set_header Host $host; proxy_pass http://127.0.0.1:${port}; }
     location /v11/ { proxy_http_version 1.1; proxy_pass http://127.0.0.1:${port}; }
+    location /nohost/ { proxy_set_header Host ""; proxy_pass http://127.0.0.1:${port}; }
+    location /ctl/ { proxy_set_header X-Uri $uri; proxy_pass http://127.0.0.1:${port}; }
   } }`);
 });
 after(async () => {
@@ -62,6 +64,38 @@ test('default headers: Host $proxy_host, Connection close, hop-by-hop dropped, H
 test('proxy_set_header first, then the defaults left, then the client\'s headers', async () => {
   const got = await through('GET /set/ HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\nX-Custom: a\r\n\r\n');
   assert.equal(got, 'GET /set/ HTTP/1.0\r\nX-Real-IP: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\nX-Custom: a\r\n\r\n');
+});
+
+test('a repeated client header goes at its first place with every value; names differing in case replace', async () => {
+  const got = await through('GET /dup HTTP/1.1\r\nHost: h\r\nX-Dup: 1\r\nX-Other: o\r\nX-Dup: 2\r\nx-dup: 3\r\n\r\n');
+  assert.equal(await through('GET /dup HTTP/1.1\r\nHost: h\r\nX-Dup: 1\r\nX-Other: o\r\nX-Dup: 2\r\n\r\n'),
+    `GET /dup HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nX-Dup: 1\r\nX-Dup: 2\r\nX-Other: o\r\n\r\n`);
+  // nginx keeps each line where it came. node's client stores a name's values together, by the
+  // name in lower case: "x-dup" (another entry as written) takes X-Dup's place with its value.
+  assert.equal(got, `GET /dup HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nx-dup: 3\r\nX-Other: o\r\n\r\n`);
+});
+
+test('repeated Cookie lines go as one, joined with "; "', async () => {
+  const got = await through('GET /c HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\nX-Mid: m\r\nCookie: b=2\r\n\r\n');
+  assert.equal(got, `GET /c HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nCookie: a=1; b=2\r\nX-Mid: m\r\n\r\n`);
+});
+
+test('proxy_set_header Host "": node\'s client adds the peer\'s address as Host', async () => {
+  const got = await through('GET /nohost/ HTTP/1.1\r\nHost: h\r\nX-A: a\r\n\r\n');
+  assert.equal(got, `GET /nohost/ HTTP/1.0\r\nConnection: close\r\nX-A: a\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+});
+
+test('a header value with a control character (from a variable) is not sent: 502', async () => {
+  heads = [];
+  const s = net.connect(f.port, '127.0.0.1');
+  let response = '';
+  s.on('data', (d) => (response += d));
+  s.write('GET /ctl/%01 HTTP/1.1\r\nHost: h\r\n\r\n');
+  await waitFor(() => response.includes('\r\n\r\n'), 'the response');
+  s.destroy();
+  assert.match(response, /^HTTP\/1\.1 502 /);
+  assert.equal(heads.length, 0);
+  assert.equal(f.results.at(-1)?.log.statusText, '502');
 });
 
 test('POST without a body sends no body and no framing header', async () => {

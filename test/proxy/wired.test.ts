@@ -65,6 +65,7 @@ describe('proxy through bin/ngts', () => {
   let killable2: Backend & { name: string };
   let hanging: Backend;
   let headers: Backend;
+  let ordered: Backend;
   let wss: WebSocketServer;
   let wsServer: http.Server;
   let wsPort: number;
@@ -82,6 +83,15 @@ describe('proxy through bin/ngts', () => {
       res.setHeader('X-Secret', 'hidden');
       res.setHeader('X-Kept', 'kept');
       res.end('h');
+    });
+    // Response headers in a set order and case; /dup/ repeats a name with another in between.
+    ordered = await backend((req, res) => {
+      req.resume();
+      const dup = req.url!.includes('/dup/') ? ['Set-Cookie', 'b=2'] : [];
+      res.writeHead(200, ['content-type', 'text/plain', 'Set-Cookie', 'a=1', 'X-Mid', 'm', ...dup,
+        'Last-Modified', 'Wed, 21 Oct 2015 07:28:00 GMT', 'Server', 'backend/1', 'Date', 'Wed, 21 Oct 2015 07:28:00 GMT',
+        'Location', `http://127.0.0.1:${ordered.port}/next`, 'Content-Length', '2']);
+      res.end('ok');
     });
     wsServer = http.createServer();
     wss = new WebSocketServer({ server: wsServer });
@@ -147,6 +157,8 @@ describe('proxy through bin/ngts', () => {
               add_header X-Added yes;
             }
             location /defaults/ { proxy_pass http://127.0.0.1:${headers.port}; }
+            location /ordered/ { proxy_pass http://127.0.0.1:${ordered.port}/; }
+            location /ordered-added/ { proxy_pass http://127.0.0.1:${ordered.port}/; add_header X-Added yes; }
             location /ws/ {
               proxy_pass http://127.0.0.1:${wsPort};
               proxy_http_version 1.1;
@@ -163,7 +175,7 @@ describe('proxy through bin/ngts', () => {
 
   after(async () => {
     await ngts?.cleanup();
-    for (const x of [a, b, c, spare, killable, killable2, hanging, headers]) await x?.close();
+    for (const x of [a, b, c, spare, killable, killable2, hanging, headers, ordered]) await x?.close();
     wss?.close();
     wsServer?.close();
   });
@@ -254,6 +266,30 @@ describe('proxy through bin/ngts', () => {
     const bad = await request(port, '/var/z?to=');
     assert.equal(bad.status, 500);
     await ngts.waitForLog('invalid URL prefix in "http:///v"');
+  });
+
+  it('response headers reach the client in the upstream\'s order and case, after Server and Date', async () => {
+    const raw = (p: string): Promise<string[]> => new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.rawHeaders));
+      }).on('error', reject);
+    });
+    const date = (list: string[]): string => list[list.indexOf('Date') + 1];
+    // Location as proxy_redirect's default rewrites it.
+    const passed = (prefix: string): string[] => ['content-type', 'text/plain', 'Set-Cookie', 'a=1', 'X-Mid', 'm',
+      'Last-Modified', 'Wed, 21 Oct 2015 07:28:00 GMT', 'Location', `${prefix}next`, 'Content-Length', '2', 'Connection', 'close'];
+    const plain = await raw('/ordered/x');
+    assert.deepEqual(plain, ['Server', plain[1], 'Date', date(plain), ...passed('/ordered/')]);
+    assert.match(plain[1], /^ngts/);
+    assert.notEqual(date(plain), 'Wed, 21 Oct 2015 07:28:00 GMT');
+    // add_header goes last.
+    const added = await raw('/ordered-added/x');
+    assert.deepEqual(added, ['Server', added[1], 'Date', date(added), ...passed('/ordered-added/').slice(0, -2), 'X-Added', 'yes', 'Connection', 'close']);
+    // A repeated name is grouped at its first place (node's header store does that).
+    const dup = await raw('/ordered/dup/x');
+    assert.deepEqual(dup, ['Server', dup[1], 'Date', date(dup), 'content-type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2',
+      'X-Mid', 'm', ...passed('/ordered/').slice(6)]);
   });
 
   it('request headers: Host $proxy_host, Connection close, X-Forwarded-For appended, empty value drops', async () => {
