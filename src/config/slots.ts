@@ -2,7 +2,7 @@
 // error as nginx does, and refuses a second setting at the same level ("is duplicate").
 import type { Directive } from './ast.js';
 import { argError, directiveError } from './errors.js';
-import { parseFlag, parseNumber, parseSize, parseTime } from './values.js';
+import { parseFlag, parseNumber, parseSeconds, parseSize, parseTime } from './values.js';
 
 /** Stores `value` under `key` unless this level set it already. */
 export function setOnce<T extends object, K extends keyof T>(d: Directive, target: T, key: K, value: T[K]): void {
@@ -20,6 +20,13 @@ export function flagArg(d: Directive, index = 0): boolean {
 
 export function timeArg(d: Directive, index = 0): number {
   const v = parseTime(d.args[index]);
+  if (v === undefined) throw argError(d, index, `"${d.name}" directive invalid value`);
+  return v;
+}
+
+/** ngx_conf_set_sec_slot: whole seconds at least ("ms" is refused); the value in ms. */
+export function secondsArg(d: Directive, index = 0): number {
+  const v = parseSeconds(d.args[index]);
   if (v === undefined) throw argError(d, index, `"${d.name}" directive invalid value`);
   return v;
 }

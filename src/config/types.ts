@@ -140,6 +140,12 @@ export interface LocConf {
   proxyTempPath?: string;
   serverTokens?: boolean;
   sendfile?: boolean;
+  /** open_file_cache: null when off (nginx's default). Times in ms. */
+  openFileCache?: OpenFileCacheConf | null;
+  /** open_file_cache_valid, in ms. */
+  openFileCacheValid?: number;
+  openFileCacheMinUses?: number;
+  openFileCacheErrors?: boolean;
   tcpNopush?: boolean;
   tcpNodelay?: boolean;
   defaultType?: string;
@@ -169,13 +175,20 @@ export interface LocConf {
   checkStatus?: 'html' | 'csv' | 'json';
 }
 
+export interface OpenFileCacheConf {
+  max: number;
+  /** inactive=, in ms. */
+  inactive: number;
+}
+
 /** A merged LocConf: every inherited field has a value. */
 export type MergedLocConf = LocConf & Required<Pick<LocConf,
   'index' | 'autoindex' | 'errorPages' | 'accessLogs' | 'keepaliveTimeout' | 'keepaliveRequests'
   | 'clientMaxBodySize' | 'serverTokens' | 'sendfile' | 'tcpNopush' | 'tcpNodelay' | 'defaultType' | 'types'
   | 'proxySetHeaders' | 'clientBodyTempPath' | 'proxyTempPath' | 'root'
   | 'clientHeaderTimeout' | 'clientBodyTimeout' | 'sendTimeout' | 'largeClientHeaderBuffers' | 'addHeaders' | 'expires'
-  | 'absoluteRedirect' | 'portInRedirect' | 'serverNameInRedirect' | 'logNotFound'>>;
+  | 'absoluteRedirect' | 'portInRedirect' | 'serverNameInRedirect' | 'logNotFound'
+  | 'openFileCache' | 'openFileCacheValid' | 'openFileCacheMinUses' | 'openFileCacheErrors'>>;
 
 export type LocationModifier = '' | '=' | '^~' | '~' | '~*' | '@';
 

@@ -22,6 +22,11 @@ export function parseTime(text: string): number | undefined {
   return Number.isSafeInteger(total) ? total : undefined;
 }
 
+/** A time in whole seconds or more, as ngx_parse_time(…, 1) reads it ("ms" is refused); in ms. */
+export function parseSeconds(text: string): number | undefined {
+  return text.includes('ms') ? undefined : parseTime(text);
+}
+
 /** A size in bytes (ngx_parse_size): a number with an optional k/K, m/M or g/G. */
 export function parseSize(text: string): number | undefined {
   const m = /^(\d+)([kKmMgG]?)$/.exec(text);

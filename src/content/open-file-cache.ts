@@ -13,6 +13,12 @@
 //
 // Bounded in entries and bytes; eviction is CLOCK (second chance), which costs one boolean
 // store per hit instead of moving the entry in an LRU list.
+//
+// With nginx's `open_file_cache` in a location, nginx trusts what it cached for
+// `open_file_cache_valid` without looking at the file again, and so does ngts there (trust()):
+// no stat at all for a file used at least `open_file_cache_min_uses` times and not left unused
+// for `inactive`; with `open_file_cache_errors on`, a failed lookup is remembered the same way.
+// Like nginx, a file changed within that window may be served as it was.
 import { httpDate } from './http-time.js';
 
 export interface OpenFileCacheLimits {
@@ -71,6 +77,11 @@ export class CachedFile {
   headers200: string[] = [];
   /** CLOCK bit: used since the last sweep. */
   referenced = true;
+  /** For open_file_cache: when a stat last confirmed the entry (ms, 0: never). */
+  checkedAt = 0;
+  /** For open_file_cache: last use (ms) and uses since the entry was (re)validated or went inactive. */
+  usedAt = 0;
+  uses = 0;
 
   constructor(st: FileIdentity, body: Buffer | null) {
     this.ino = st.ino;
@@ -105,8 +116,23 @@ export class CachedFile {
   }
 }
 
+/** The open_file_cache settings of a location, as trust() reads them (times in ms). */
+export interface TrustPolicy {
+  openFileCache: { inactive: number } | null;
+  openFileCacheValid: number;
+  openFileCacheMinUses: number;
+  openFileCacheErrors: boolean;
+}
+
+/** A failed lookup remembered under open_file_cache_errors. */
+export class CachedError {
+  uses = 1;
+  constructor(readonly error: NodeJS.ErrnoException, readonly checkedAt: number, public usedAt: number) {}
+}
+
 export class OpenFileCache {
   private readonly entries = new Map<string, CachedFile>();
+  private readonly errors = new Map<string, CachedError>();
   private bytes = 0;
 
   constructor(public limits: OpenFileCacheLimits = { ...DEFAULT_LIMITS }) {}
@@ -131,6 +157,60 @@ export class OpenFileCache {
     return undefined;
   }
 
+  /**
+   * open_file_cache: what nginx would answer from its cache without a system call — the entry or
+   * the remembered error for `path`, if checked less than open_file_cache_valid ago, used at
+   * least min_uses times and not inactive. Otherwise the uses of the path counting this one:
+   * stat the file, then confirm() what it found with them (or rememberError()). nginx keeps the
+   * count per name, across changes of the file.
+   */
+  trust(path: string, policy: TrustPolicy, now: number): CachedFile | CachedError | number {
+    const inactive = policy.openFileCache!.inactive;
+    const entry = this.entries.get(path);
+    if (entry !== undefined) {
+      if (now - entry.usedAt > inactive) {
+        // nginx has dropped an entry unused for `inactive`: this use looks the file up again and
+        // counts as its first.
+        entry.uses = 1;
+        entry.usedAt = now;
+        return 1;
+      }
+      entry.usedAt = now;
+      entry.uses++;
+      // The uses before this one reached min_uses: nginx kept the file open and answers from it.
+      if (entry.uses > policy.openFileCacheMinUses && now - entry.checkedAt < policy.openFileCacheValid) {
+        entry.referenced = true;
+        return entry;
+      }
+      return entry.uses;
+    }
+    if (!policy.openFileCacheErrors) return 1;
+    const failed = this.errors.get(path);
+    if (failed === undefined) return 1;
+    if (now - failed.checkedAt >= policy.openFileCacheValid || now - failed.usedAt > inactive) {
+      this.errors.delete(path);
+      return 1;
+    }
+    failed.usedAt = now;
+    return failed;
+  }
+
+  /**
+   * open_file_cache: a stat at `now` found the file as `entry` describes it (the entry found
+   * again, or a new one for a changed file); `uses`: what trust() counted.
+   */
+  confirm(entry: CachedFile, now: number, uses: number): void {
+    entry.checkedAt = now;
+    entry.usedAt = now;
+    entry.uses = uses;
+  }
+
+  /** open_file_cache_errors: remembers that looking `path` up failed. */
+  rememberError(path: string, error: NodeJS.ErrnoException, now: number): void {
+    if (this.errors.size >= this.limits.maxEntries) this.errors.clear();
+    this.errors.set(path, new CachedError(error, now, now));
+  }
+
   /** Whether content read starting at `readStartMs` can be trusted until the file's stat changes. */
   settled(st: FileIdentity, readStartMs: number): boolean {
     const fine = st.mtimeMs % 1000 !== 0 && st.ctimeMs % 1000 !== 0;
@@ -149,6 +229,7 @@ export class OpenFileCache {
 
   clear(): void {
     this.entries.clear();
+    this.errors.clear();
     this.bytes = 0;
   }
 

@@ -14,7 +14,7 @@ import { statPath, S_IFDIR, S_IFREG, type StatResult } from './fast-stat.js';
 import { FileSender, type Segment } from './file-sender.js';
 import { systemErrorText } from './error-text.js';
 import { contentTypeFor } from './mime.js';
-import { CachedFile, openFileCache, type FileIdentity } from './open-file-cache.js';
+import { CachedError, CachedFile, openFileCache, type FileIdentity } from './open-file-cache.js';
 import { decideRanges, multipartFrame, UNSATISFIABLE, WHOLE, type ByteRange } from './range.js';
 import { sendDefaultSpecialResponse } from './special-response.js';
 
@@ -74,13 +74,26 @@ function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attem
   // ngx_http_static_handler refuses other methods before looking at the file, but POST only
   // once it knows the file exists and is a regular file (so POST to a missing file is a 404).
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done('method_not_allowed');
+  const loc = ctx.loc;
+  // open_file_cache here: what was looked up recently is trusted without a stat (nginx's
+  // open_file_cache_valid). A retry (the file changed under a read) always looks again.
+  const now = loc.openFileCache != null && attempt === 1 ? Date.now() : 0;
+  /** The path's uses for open_file_cache_min_uses (0: open_file_cache is off). */
+  let uses = 0;
+  if (now !== 0) {
+    const cached = openFileCache.trust(ctx.filePath, loc, now);
+    if (typeof cached === 'number') uses = cached;
+    else if (cached instanceof CachedError) return done(fileError(ctx, cached.error));
+    else if (method === 'POST') return done('method_not_allowed');
+    else return respond(ctx, cached, contentTypeFor(loc, ctx.uri ?? ctx.filePath), done, attempt);
+  }
   let st: StatResult | undefined;
   try {
     st = statPath(ctx.filePath);
   } catch (err) {
-    return done(fileError(ctx, err as NodeJS.ErrnoException));
+    return done(lookupFailed(ctx, err as NodeJS.ErrnoException, now));
   }
-  if (st === undefined) return done(fileError(ctx, ENOENT));
+  if (st === undefined) return done(lookupFailed(ctx, ENOENT, now));
   if (st.format !== S_IFREG) {
     if (st.format === S_IFDIR) return done('directory');
     ctx.logError?.('crit', `"${ctx.filePath}" is not a regular file`);
@@ -91,11 +104,18 @@ function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attem
   const type = contentTypeFor(ctx.loc, ctx.uri ?? ctx.filePath);
   let entry = openFileCache.lookup(ctx.filePath, st);
   if (entry === undefined) {
-    if (st.size <= openFileCache.limits.maxFileSize) return readSmallFile(ctx, type, done, attempt);
+    if (st.size <= openFileCache.limits.maxFileSize) return readSmallFile(ctx, type, done, attempt, uses);
     entry = new CachedFile(st, null);
     openFileCache.insert(ctx.filePath, entry);
   }
+  if (uses !== 0) openFileCache.confirm(entry, now, uses);
   respond(ctx, entry, type, done, attempt);
+}
+
+/** A failed stat: remembered under open_file_cache_errors (`now` ≠ 0: open_file_cache is on). */
+function lookupFailed(ctx: StaticContext, err: NodeJS.ErrnoException, now: number): StaticOutcome {
+  if (now !== 0 && ctx.loc.openFileCacheErrors) openFileCache.rememberError(ctx.filePath, err, now);
+  return fileError(ctx, err);
 }
 
 /** statPath's undefined answer stands for this error. */
@@ -250,9 +270,12 @@ function streamFromDisk(
 
 /**
  * A cache miss on a small file: read it whole from one descriptor, with a stat before and after
- * so that a file rewritten during the read is never cached (and is read again).
+ * so that a file rewritten during the read is never cached (and is read again). `uses`: the
+ * path's uses under open_file_cache (0: off).
  */
-function readSmallFile(ctx: StaticContext, type: string, done: (outcome: StaticOutcome) => void, attempt: number): void {
+function readSmallFile(
+  ctx: StaticContext, type: string, done: (outcome: StaticOutcome) => void, attempt: number, uses: number,
+): void {
   const readStart = Date.now();
   fs.open(ctx.filePath, 'r', (openErr, fd) => {
     if (openErr !== null) return done(fileError(ctx, openErr));
@@ -273,7 +296,10 @@ function readSmallFile(ctx: StaticContext, type: string, done: (outcome: StaticO
           const stable = afterErr === null && length === before.size && sameVersion(before, after);
           if (!stable && attempt < MAX_ATTEMPTS) return serve(ctx, done, attempt + 1);
           const entry = new CachedFile(stable ? before : { ...identity(after ?? before), size: length }, body.subarray(0, length));
-          if (stable && openFileCache.settled(before, readStart)) openFileCache.insert(ctx.filePath, entry);
+          if (stable && openFileCache.settled(before, readStart)) {
+            openFileCache.insert(ctx.filePath, entry);
+            if (uses !== 0) openFileCache.confirm(entry, readStart, uses);
+          }
           respond(ctx, entry, type, done, attempt);
         });
       });

@@ -191,3 +191,33 @@ http {
   assert.equal(config.http!.upstreams.u.balancer.method, 'least_conn');
   assert.equal(config.http!.loc.types!.html, 'text/plain');
 });
+
+test('open_file_cache and its settings: nginx defaults, inheritance, "off" anywhere in the arguments', () => {
+  const prefix = tempDir('ofc');
+  writeTree(prefix, {
+    'n.conf': `events {}
+http {
+  open_file_cache max=1000 inactive=20s;
+  open_file_cache_valid 30s;
+  open_file_cache_min_uses 2;
+  open_file_cache_errors on;
+  server {
+    listen 127.0.0.1:8080;
+    location /off { open_file_cache off max=10; }
+    location /own { open_file_cache max=5; open_file_cache_valid 1m; }
+  }
+  server { listen 127.0.0.1:8081; open_file_cache off; }
+}
+`,
+  });
+  const { config } = loadConfig({ prefix, confFile: 'n.conf' });
+  const [server, plain] = config.http!.servers;
+  const settings = (loc: typeof server.loc) => [loc.openFileCache, loc.openFileCacheValid, loc.openFileCacheMinUses, loc.openFileCacheErrors];
+  assert.deepEqual(settings(server.loc), [{ max: 1000, inactive: 20_000 }, 30_000, 2, true]);
+  assert.deepEqual(settings(server.locations[0].loc), [null, 30_000, 2, true]);
+  assert.deepEqual(settings(server.locations[1].loc), [{ max: 5, inactive: 60_000 }, 60_000, 2, true]);
+  assert.equal(plain.loc.openFileCache, null);
+  // Without the directives: nginx's defaults (off, 60 s, 1, off).
+  const bare = loadConfig({ prefix: REPO_ROOT, confFile: 'conf/nginx.conf' }).config.http!.servers[0].loc;
+  assert.deepEqual(settings(bare), [null, 60_000, 1, false]);
+});

@@ -3,8 +3,8 @@
 import type { Directive } from '../ast.js';
 import { argError, directiveError } from '../errors.js';
 import { FLAG, ONE_OR_MORE, TAKE, TWO_OR_MORE, type DirectiveSpec, type LocationDraft, type Scope } from '../spec.js';
-import { flagArg, fullPath, numberArg, setOnce, sizeArg, timeArg } from '../slots.js';
-import { splitHostPort } from '../values.js';
+import { flagArg, fullPath, numberArg, secondsArg, setOnce, sizeArg, timeArg } from '../slots.js';
+import { parseNumber, parseSeconds, splitHostPort } from '../values.js';
 import type { ListenConf, LocationModifier } from '../types.js';
 import { compileConfigRegex } from '../regex.js';
 
@@ -154,6 +154,10 @@ export const httpDirectives: DirectiveSpec[] = [
   // Accepted for compatibility; Node's socket layer decides these itself.
   { name: 'sendfile', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'sendfile', flagArg(d)); } },
   { name: 'tcp_nopush', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'tcpNopush', flagArg(d)); } },
+  { name: 'open_file_cache', contexts: LOC, args: TAKE(1, 2), handle: handleOpenFileCache },
+  { name: 'open_file_cache_valid', contexts: LOC, args: TAKE(1), handle(d, s) { setOnce(d, s.loc!, 'openFileCacheValid', secondsArg(d)); } },
+  { name: 'open_file_cache_min_uses', contexts: LOC, args: TAKE(1), handle(d, s) { setOnce(d, s.loc!, 'openFileCacheMinUses', numberArg(d)); } },
+  { name: 'open_file_cache_errors', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'openFileCacheErrors', flagArg(d)); } },
   { name: 'tcp_nodelay', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'tcpNodelay', flagArg(d)); } },
   {
     name: 'client_body_temp_path', contexts: LOC, args: TAKE(1, 4),
@@ -263,4 +267,40 @@ function splitParam(p: string): [string, string | undefined] {
 
 function isIp(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || (host.includes(':') && /^[0-9a-fA-F:.]+$/.test(host));
+}
+
+/**
+ * ngx_http_core_open_file_cache: `max=N [inactive=time]` or `off`. Every argument is checked in
+ * order; `off` anywhere wins (nginx accepts "off max=10").
+ */
+function handleOpenFileCache(d: Directive, s: Scope): void {
+  if (s.loc!.openFileCache !== undefined) throw directiveError(d, '"open_file_cache" directive is duplicate');
+  let max = 0;
+  let inactive = 60_000;
+  let off = false;
+  d.args.forEach((arg, i) => {
+    if (arg.startsWith('max=')) {
+      const n = parseNumber(arg.slice(4));
+      if (n !== undefined && n > 0) {
+        max = n;
+        return;
+      }
+    } else if (arg.startsWith('inactive=')) {
+      const t = parseSeconds(arg.slice(9));
+      if (t !== undefined) {
+        inactive = t;
+        return;
+      }
+    } else if (arg === 'off') {
+      off = true;
+      return;
+    }
+    throw argError(d, i, `invalid "open_file_cache" parameter "${arg}"`);
+  });
+  if (off) {
+    s.loc!.openFileCache = null;
+    return;
+  }
+  if (max === 0) throw directiveError(d, '"open_file_cache" must have the "max" parameter');
+  s.loc!.openFileCache = { max, inactive };
 }
