@@ -29,7 +29,7 @@ export interface FixtureOptions {
 export function createPrefix(): string {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'ngts-bench-'));
   fs.chmodSync(prefix, 0o755);
-  for (const dir of ['docroot', 'docroot/logged', 'logs', 'backend', 'backend/logs', 'client_body_temp', 'proxy_temp', 'prof']) {
+  for (const dir of ['docroot', 'docroot/logged', 'docroot/cached', 'logs', 'backend', 'backend/logs', 'client_body_temp', 'proxy_temp', 'prof']) {
     fs.mkdirSync(path.join(prefix, dir), { recursive: true, mode: 0o755 });
   }
   for (const [name, size] of Object.entries(FILES)) {
@@ -37,7 +37,10 @@ export function createPrefix(): string {
     const buf = Buffer.alloc(size);
     for (let i = 0; i < size; i++) buf[i] = 97 + ((i * 7 + (i >> 10)) % 26);
     fs.writeFileSync(path.join(prefix, 'docroot', name), buf);
-    if (name === '1k.bin') fs.writeFileSync(path.join(prefix, 'docroot', 'logged', name), buf);
+    if (name === '1k.bin') {
+      fs.writeFileSync(path.join(prefix, 'docroot', 'logged', name), buf);
+      fs.writeFileSync(path.join(prefix, 'docroot', 'cached', name), buf);
+    }
   }
   return prefix;
 }
@@ -91,6 +94,10 @@ http {
     }
     location /logged/ {
       access_log logs/access.log combined buffer=64k flush=1s;
+    }
+    # No stat (nginx: no open/fstat) per request within open_file_cache_valid.
+    location /cached/ {
+      open_file_cache max=1000;
     }
   }
 }

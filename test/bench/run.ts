@@ -62,6 +62,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'static-1m', title: 'static 1 MiB', path: '/1m.bin', expectStatus: 200, expectBytes: 1024 * 1024, servers: ['nginx', 'ngts', 'node-stream'] },
   { id: 'head', title: 'HEAD (0-byte file: wrk cannot count HEAD responses with a body length)', path: '/empty.bin', method: 'HEAD', expectStatus: 200, expectBytes: 0, servers: STATIC },
   { id: '304', title: '304 revalidation (If-None-Match)', path: '/1k.bin', revalidate: true, expectStatus: 304, expectBytes: 0, servers: STATIC },
+  { id: 'static-1k-ofc', title: 'static 1 KiB, open_file_cache max=1000 (no stat per request)', path: '/cached/1k.bin', expectStatus: 200, expectBytes: 1024, servers: STATIC },
   { id: 'logged', title: 'static 1 KiB, access log on (combined, buffer=64k)', path: '/logged/1k.bin', expectStatus: 200, expectBytes: 1024, servers: STATIC },
   { id: 'proxy-1k', title: 'proxy 1 KiB, upstream keepalive 64', path: '/proxy/1k.bin', expectStatus: 200, expectBytes: 1024, servers: ['nginx', 'ngts', 'http-proxy', 'node-agent', 'undici'] },
   { id: 'proxy-weighted', title: 'proxy 1 KiB, 3 peers weighted 5:2:1', path: '/weighted/1k.bin', expectStatus: 200, expectBytes: 1024, servers: STATIC },
