@@ -50,8 +50,12 @@ export interface HttpRuntime {
 }
 
 const CONNECTION = Symbol('ngts.connection');
-const TABLE = Symbol('ngts.serverTable');
-type TrackedSocket = Socket & { [CONNECTION]?: ConnectionState; [TABLE]?: ServerNameTable };
+/** What a connection carries, in one property of its socket (one more field, one shape change). */
+interface Connection extends ConnectionState {
+  /** The server names of the address the connection came to. */
+  readonly table: ServerNameTable;
+}
+type TrackedSocket = Socket & { [CONNECTION]?: Connection };
 
 interface AddressEntry {
   listen: ListenConf;
@@ -121,6 +125,10 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     const byLocalAddress = new Map<string, ServerNameTable>();
     for (const extra of group.covered) byLocalAddress.set(extra.listen.host, serverTable(extra.listen, extra.servers));
     const tableFor = (socket: Socket): ServerNameTable => (byLocalAddress.size > 0 && byLocalAddress.get(socket.localAddress ?? '')) || table;
+    // Every connection has the listening socket's port, and its address unless it is a wildcard:
+    // read once from the listening socket, not by a getsockname() per connection.
+    let bound: LocalAddress | undefined;
+    const connect = (socket: Socket): Connection => newConnection(socket, listen, bound ??= boundAddress(server), tableFor(socket));
     const defaultServer = table.defaultServer;
     // Reading the header happens before the virtual server is known: nginx uses the default
     // server's client_header_timeout and large_client_header_buffers, and so does ngts.
@@ -136,26 +144,25 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(conf.clientHeaderTimeout / 4))),
     });
     server.on('connection', (socket: TrackedSocket) => {
-      socket[CONNECTION] = newConnection(socket, listen);
-      socket[TABLE] = tableFor(socket);
+      socket[CONNECTION] = connect(socket);
     });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const socket = req.socket as TrackedSocket;
-      const conn = socket[CONNECTION] ??= newConnection(socket, listen);
-      core.run(req, res as NgtsResponse, conn, socket[TABLE] ?? table);
+      const conn = socket[CONNECTION] ??= connect(socket);
+      core.run(req, res as NgtsResponse, conn, conn.table);
     });
     server.on('upgrade', (req: http.IncomingMessage, socket: TrackedSocket, head: Buffer) => {
-      const conn = socket[CONNECTION] ??= newConnection(socket, listen);
-      core.runUpgrade(req, socket, head, conn, socket[TABLE] ?? table);
+      const conn = socket[CONNECTION] ??= connect(socket);
+      core.runUpgrade(req, socket, head, conn, conn.table);
     });
     server.on('clientError', (err: Error, socket: TrackedSocket) => {
-      answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
+      answerClientError(err, socket, (socket[CONNECTION]?.table ?? table).defaultServer, socket[CONNECTION], options.errorLog);
     });
     // nginx has no CONNECT method: its parser refuses the request line with a 400.
     server.on('connect', (req: http.IncomingMessage, socket: TrackedSocket) => {
       const line = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
       const err = Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD', rawPacket: Buffer.from(line, 'latin1') });
-      answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
+      answerClientError(err, socket, (socket[CONNECTION]?.table ?? table).defaultServer, socket[CONNECTION], options.errorLog);
     });
     servers.push({ listen, server });
   }
@@ -174,14 +181,32 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
   };
 }
 
-function newConnection(socket: Socket, listen: ListenConf): ConnectionState {
+/** A listening socket's address: its port, and its address unless it is a wildcard. */
+interface LocalAddress {
+  address: string | undefined;
+  port: number;
+}
+
+function boundAddress(server: http.Server): LocalAddress | undefined {
+  const a = server.address();
+  if (a === null || typeof a === 'string') return undefined;
+  return { address: isWildcard(a.address) ? undefined : a.address, port: a.port };
+}
+
+/**
+ * The peer's address is read at accept (getpeername): a socket that is gone forgets it, and the
+ * log line of a request cut short still needs it. The local address is the listening socket's
+ * unless that is a wildcard (getsockname then).
+ */
+function newConnection(socket: Socket, listen: ListenConf, local: LocalAddress | undefined, table: ServerNameTable): Connection {
   return {
     id: ++connectionCounter,
     requests: 0,
     remoteAddress: socket.remoteAddress ?? '',
     remotePort: socket.remotePort ?? 0,
-    localAddress: socket.localAddress ?? listen.host,
-    localPort: socket.localPort ?? listen.port,
+    localAddress: local?.address ?? socket.localAddress ?? listen.host,
+    localPort: local?.port ?? socket.localPort ?? listen.port,
+    table,
   };
 }
 
