@@ -15,9 +15,9 @@ import '../status/content.js';
 import { mapVariables } from './map.js';
 import '../proxy/http-module.js';
 import { answerClientError } from './client-error.js';
+import { Connection, type LocalAddress } from './connection.js';
 import type { Generation, LevelCompiler } from './loc-runtime.js';
 import { HttpCore } from './phases.js';
-import type { ConnectionState } from './request.js';
 import { NgtsResponse } from './response.js';
 import { ServerNameTable } from './server-names.js';
 import type { Template } from './variables.js';
@@ -49,12 +49,8 @@ export interface HttpRuntime {
   retire(): void;
 }
 
+/** The connection's record: one property on its socket. */
 const CONNECTION = Symbol('ngts.connection');
-/** What a connection carries, in one property of its socket (one more field, one shape change). */
-interface Connection extends ConnectionState {
-  /** The server names of the address the connection came to. */
-  readonly table: ServerNameTable;
-}
 type TrackedSocket = Socket & { [CONNECTION]?: Connection };
 
 interface AddressEntry {
@@ -89,9 +85,6 @@ function socketGroups(byAddress: Map<string, AddressEntry>): { main: AddressEntr
   }
   return [...groups].map(([main, covered]) => ({ main, covered }));
 }
-
-/** nginx numbers connections per worker ("*12" in the error log, $connection). */
-let connectionCounter = 0;
 
 export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): HttpRuntime {
   const httpConf = config.http;
@@ -128,7 +121,7 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     // Every connection has the listening socket's port, and its address unless it is a wildcard:
     // read once from the listening socket, not by a getsockname() per connection.
     let bound: LocalAddress | undefined;
-    const connect = (socket: Socket): Connection => newConnection(socket, listen, bound ??= boundAddress(server), tableFor(socket));
+    const connect = (socket: Socket): Connection => new Connection(socket, bound ??= boundAddress(server, socket), tableFor(socket));
     const defaultServer = table.defaultServer;
     // Reading the header happens before the virtual server is known: nginx uses the default
     // server's client_header_timeout and large_client_header_buffers, and so does ngts.
@@ -150,9 +143,14 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
       const socket = req.socket as TrackedSocket;
       const conn = socket[CONNECTION] ??= connect(socket);
       core.run(req, res as NgtsResponse, conn, conn.table);
+      // The response goes on after this turn (a body to read, a file stream, the proxy, a
+      // pipelined answer waiting for its turn): the client may be gone when its line is logged.
+      // One written whole is logged before node hears of anything the client does next.
+      if (!res.writableEnded || res.socket === null || socket.writableLength > 0) conn.keepAddresses();
     });
     server.on('upgrade', (req: http.IncomingMessage, socket: TrackedSocket, head: Buffer) => {
       const conn = socket[CONNECTION] ??= connect(socket);
+      conn.keepAddresses();
       core.runUpgrade(req, socket, head, conn, conn.table);
     });
     server.on('clientError', (err: Error, socket: TrackedSocket) => {
@@ -181,33 +179,11 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
   };
 }
 
-/** A listening socket's address: its port, and its address unless it is a wildcard. */
-interface LocalAddress {
-  address: string | undefined;
-  port: number;
-}
-
-function boundAddress(server: http.Server): LocalAddress | undefined {
+/** The listening socket's port, and its address unless it is a wildcard. */
+function boundAddress(server: http.Server, socket: Socket): LocalAddress {
   const a = server.address();
-  if (a === null || typeof a === 'string') return undefined;
+  if (a === null || typeof a === 'string') return { address: undefined, port: socket.localPort ?? 0 };
   return { address: isWildcard(a.address) ? undefined : a.address, port: a.port };
-}
-
-/**
- * The peer's address is read at accept (getpeername): a socket that is gone forgets it, and the
- * log line of a request cut short still needs it. The local address is the listening socket's
- * unless that is a wildcard (getsockname then).
- */
-function newConnection(socket: Socket, listen: ListenConf, local: LocalAddress | undefined, table: ServerNameTable): Connection {
-  return {
-    id: ++connectionCounter,
-    requests: 0,
-    remoteAddress: socket.remoteAddress ?? '',
-    remotePort: socket.remotePort ?? 0,
-    localAddress: local?.address ?? socket.localAddress ?? listen.host,
-    localPort: local?.port ?? socket.localPort ?? listen.port,
-    table,
-  };
 }
 
 /**
