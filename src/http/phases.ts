@@ -97,7 +97,8 @@ export class HttpCore {
     r.upgradeHead = upgradeHead;
     res.ngts = r;
     res.startHeaders(table.defaultServer.level.serverHeader);
-    res.once('close', onResponseClose);
+    // A response's 'close' comes once: on() spares the closure once() would wrap it in.
+    res.on('close', onResponseClose);
     if (this.options.isDraining()) res.shouldKeepAlive = false;
     r.vhost = table.defaultServer;
     r.level = table.defaultServer.level;
