@@ -48,6 +48,8 @@ export function answerClientError(
   err: ParserError, socket: Socket, server: VirtualServer, conn: ConnectionState | undefined, errorLog: ErrorLog,
 ): void {
   const code = err.code;
+  // The line of a refused (or in-flight) request is logged once the socket has closed.
+  conn?.keepAddresses();
   const pending = (socket as unknown as { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     if (errorLog.enabled('info')) errorLog.log('info', `*${conn?.id ?? 0} client timed out while reading client request headers, client: ${socket.remoteAddress ?? ''}, server: ${server.serverName}`);

@@ -85,6 +85,7 @@ export class HttpCore {
       r.errorPage = true;
       this.sendSpecial(r, 500);
     } else {
+      r?.conn.keepAddresses();
       res.socket?.destroy();
     }
   }
@@ -323,10 +324,12 @@ export class HttpCore {
     if (r.done) return;
     if (status === 444) {
       r.status = 444;
+      r.conn.keepAddresses();
       r.socket.destroy();
       return;
     }
     if (r.res.headersSent) {
+      r.conn.keepAddresses();
       r.socket.destroy();
       return;
     }

@@ -11,11 +11,13 @@ export interface ConnectionState {
   /** nginx's connection number: "*12" in error-log lines, $connection. */
   readonly id: number;
   requests: number;
-  /** Read once at accept: a destroyed socket forgets them (the 444 log line still needs them). */
+  /** Read on first use (connection.ts): a closed socket forgets them. */
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
+  /** Reads the addresses now: a log line is to be written after the socket may have closed. */
+  keepAddresses(): void;
 }
 
 export class HttpRequest {

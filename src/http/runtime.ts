@@ -15,9 +15,9 @@ import '../status/content.js';
 import { mapVariables } from './map.js';
 import '../proxy/http-module.js';
 import { answerClientError } from './client-error.js';
+import { Connection, type LocalAddress } from './connection.js';
 import type { Generation, LevelCompiler } from './loc-runtime.js';
 import { HttpCore } from './phases.js';
-import type { ConnectionState } from './request.js';
 import { NgtsResponse } from './response.js';
 import { ServerNameTable } from './server-names.js';
 import type { Template } from './variables.js';
@@ -49,9 +49,9 @@ export interface HttpRuntime {
   retire(): void;
 }
 
+/** The connection's record: one property on its socket. */
 const CONNECTION = Symbol('ngts.connection');
-const TABLE = Symbol('ngts.serverTable');
-type TrackedSocket = Socket & { [CONNECTION]?: ConnectionState; [TABLE]?: ServerNameTable };
+type TrackedSocket = Socket & { [CONNECTION]?: Connection };
 
 interface AddressEntry {
   listen: ListenConf;
@@ -86,9 +86,6 @@ function socketGroups(byAddress: Map<string, AddressEntry>): { main: AddressEntr
   return [...groups].map(([main, covered]) => ({ main, covered }));
 }
 
-/** nginx numbers connections per worker ("*12" in the error log, $connection). */
-let connectionCounter = 0;
-
 export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): HttpRuntime {
   const httpConf = config.http;
   const logFiles = new Map<string, AccessLogFile>();
@@ -121,6 +118,10 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     const byLocalAddress = new Map<string, ServerNameTable>();
     for (const extra of group.covered) byLocalAddress.set(extra.listen.host, serverTable(extra.listen, extra.servers));
     const tableFor = (socket: Socket): ServerNameTable => (byLocalAddress.size > 0 && byLocalAddress.get(socket.localAddress ?? '')) || table;
+    // Every connection has the listening socket's port, and its address unless it is a wildcard:
+    // read once from the listening socket, not by a getsockname() per connection.
+    let bound: LocalAddress | undefined;
+    const connect = (socket: Socket): Connection => new Connection(socket, bound ??= boundAddress(server, socket), tableFor(socket));
     const defaultServer = table.defaultServer;
     // Reading the header happens before the virtual server is known: nginx uses the default
     // server's client_header_timeout and large_client_header_buffers, and so does ngts.
@@ -136,26 +137,30 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(conf.clientHeaderTimeout / 4))),
     });
     server.on('connection', (socket: TrackedSocket) => {
-      socket[CONNECTION] = newConnection(socket, listen);
-      socket[TABLE] = tableFor(socket);
+      socket[CONNECTION] = connect(socket);
     });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const socket = req.socket as TrackedSocket;
-      const conn = socket[CONNECTION] ??= newConnection(socket, listen);
-      core.run(req, res as NgtsResponse, conn, socket[TABLE] ?? table);
+      const conn = socket[CONNECTION] ??= connect(socket);
+      core.run(req, res as NgtsResponse, conn, conn.table);
+      // The response goes on after this turn (a body to read, a file stream, the proxy, a
+      // pipelined answer waiting for its turn): the client may be gone when its line is logged.
+      // One written whole is logged before node hears of anything the client does next.
+      if (!res.writableEnded || res.socket === null || socket.writableLength > 0) conn.keepAddresses();
     });
     server.on('upgrade', (req: http.IncomingMessage, socket: TrackedSocket, head: Buffer) => {
-      const conn = socket[CONNECTION] ??= newConnection(socket, listen);
-      core.runUpgrade(req, socket, head, conn, socket[TABLE] ?? table);
+      const conn = socket[CONNECTION] ??= connect(socket);
+      conn.keepAddresses();
+      core.runUpgrade(req, socket, head, conn, conn.table);
     });
     server.on('clientError', (err: Error, socket: TrackedSocket) => {
-      answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
+      answerClientError(err, socket, (socket[CONNECTION]?.table ?? table).defaultServer, socket[CONNECTION], options.errorLog);
     });
     // nginx has no CONNECT method: its parser refuses the request line with a 400.
     server.on('connect', (req: http.IncomingMessage, socket: TrackedSocket) => {
       const line = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
       const err = Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD', rawPacket: Buffer.from(line, 'latin1') });
-      answerClientError(err, socket, (socket[TABLE] ?? table).defaultServer, socket[CONNECTION], options.errorLog);
+      answerClientError(err, socket, (socket[CONNECTION]?.table ?? table).defaultServer, socket[CONNECTION], options.errorLog);
     });
     servers.push({ listen, server });
   }
@@ -183,15 +188,11 @@ function nodeKeepAliveTimeout(keepaliveTimeout: number): number {
   return keepaliveTimeout > 1000 ? keepaliveTimeout - 1000 : keepaliveTimeout;
 }
 
-function newConnection(socket: Socket, listen: ListenConf): ConnectionState {
-  return {
-    id: ++connectionCounter,
-    requests: 0,
-    remoteAddress: socket.remoteAddress ?? '',
-    remotePort: socket.remotePort ?? 0,
-    localAddress: socket.localAddress ?? listen.host,
-    localPort: socket.localPort ?? listen.port,
-  };
+/** The listening socket's port, and its address unless it is a wildcard. */
+function boundAddress(server: http.Server, socket: Socket): LocalAddress {
+  const a = server.address();
+  if (a === null || typeof a === 'string') return { address: undefined, port: socket.localPort ?? 0 };
+  return { address: isWildcard(a.address) ? undefined : a.address, port: a.port };
 }
 
 /**

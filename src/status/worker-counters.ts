@@ -20,7 +20,8 @@ function onClose(this: CountedSocket): void {
 
 function onResponseClose(this: http.ServerResponse): void {
   counters.writing--;
-  const socket = this.socket as CountedSocket | null;
+  // The request's socket: node detaches a finished response from it before its 'close'.
+  const socket = this.req.socket as CountedSocket | null;
   if (socket && socket[kInFlight] !== undefined) {
     socket[kInFlight]--;
     socket[kBytesAtIdle] = socket.bytesRead;
@@ -40,14 +41,15 @@ export function countConnections(server: http.Server): void {
     socket[kInFlight] = 0;
     socket[kBytesAtIdle] = 0;
     sockets.add(socket);
-    socket.once('close', onClose);
+    // 'close' comes once: `on` spares the wrapper `once` would allocate per connection.
+    socket.on('close', onClose);
   });
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     counters.requests++;
     counters.writing++;
     const socket = req.socket as CountedSocket;
     if (socket[kInFlight] !== undefined) socket[kInFlight]++;
-    res.once('close', onResponseClose);
+    res.on('close', onResponseClose);
   });
   // An Upgrade request (a WebSocket tunnel) is a request too, and nginx counts it as Writing for
   // as long as the connection lasts; nothing more is ever read as a request head on it.

@@ -84,6 +84,22 @@ http {
     return /^Active connections: 3 /.test(r.body) && /Reading: 1 /.test(r.body) && r;
   }, 'a connection reading its request head');
   assert.match(reading.body, /Reading: 1 Writing: 1 Waiting: 1 \n$/);
+  // A keep-alive connection that was answered once and now sends half of its next head: Reading.
+  const second = net.connect(port, '127.0.0.1');
+  t.after(() => second.destroy());
+  let answered = '';
+  await new Promise<void>((resolve) => {
+    second.on('data', (d: Buffer) => {
+      answered += d.toString('latin1');
+      if (/\r\n\r\n[\s\S]*Waiting/.test(answered)) resolve();
+    });
+    second.write('GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
+  });
+  second.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  await waitFor(async () => {
+    const r = await get(port, '/s');
+    return /^Active connections: 4 /.test(r.body) && /Reading: 2 Writing: 1 Waiting: 1 \n$/.test(r.body) && r;
+  }, 'two connections reading their request heads');
   const post = await new Promise<number>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/s', method: 'POST', agent: false }, (r) => { r.resume(); resolve(r.statusCode!); });
     req.on('error', reject);
