@@ -28,6 +28,8 @@ export interface HttpRuntimeOptions {
   errorLog: ErrorLog;
   /** True once this worker is shutting down gracefully: responses then say Connection: close. */
   isDraining(): boolean;
+  /** Called first for every request (the worker's connection drain). */
+  onRequest?(req: http.IncomingMessage, res: http.ServerResponse): void;
 }
 
 export interface ListeningServer {
@@ -139,7 +141,9 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     server.on('connection', (socket: TrackedSocket) => {
       socket[CONNECTION] = connect(socket);
     });
+    const onRequest = options.onRequest;
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (onRequest !== undefined) onRequest(req, res);
       const socket = req.socket as TrackedSocket;
       const conn = socket[CONNECTION] ??= connect(socket);
       core.run(req, res as NgtsResponse, conn, conn.table);

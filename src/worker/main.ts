@@ -37,7 +37,7 @@ function start(config: Config, errorLogs: ErrorLogConf[]): void {
     const failure = setRlimitNofile(config.main.workerRlimitNofile);
     if (failure) errorLog.log('alert', failure);
   }
-  runtime = createHttpRuntime(config, { errorLog, isDraining: drain.isDraining });
+  runtime = createHttpRuntime(config, { errorLog, isDraining: drain.isDraining, onRequest: drain.onRequest });
   const failure = dropPrivileges(config.main);
   if (failure) return fatal(failure);
   listenAll(runtime);

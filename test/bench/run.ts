@@ -4,7 +4,8 @@
 // CPU 1. Prints ONE markdown table. Flags:
 //   --quick            2 s runs instead of 5 s (the whole bench then takes a few minutes)
 //   --profile          instead of the table: profile ngts's worker (node --cpu-prof) under the
-//                      static 1 KiB and proxy 1 KiB loads and list the top self-time functions
+//                      static 1 KiB and proxy 1 KiB loads (or the --scenarios given) and list
+//                      the top self-time functions
 //   --servers=a,b      only these servers (nginx, ngts, node-buffer, node-stream, http-proxy, node-agent, undici)
 //   --scenarios=a,b    only these scenarios (ids below)
 //   --ngts=PATH        the ngts executable to run (default: this checkout's bin/ngts)
@@ -414,8 +415,9 @@ async function runProfile(): Promise<void> {
   backend = await startBackend();
   const keep = path.join(REPO_ROOT, 'dist', 'bench-profiles');
   fs.mkdirSync(keep, { recursive: true });
-  for (const id of ['static-1k', 'proxy-1k'].filter((i) => !onlyScenarios || onlyScenarios.includes(i))) {
-    const sc = SCENARIOS.find((s) => s.id === id)!;
+  for (const id of onlyScenarios ?? ['static-1k', 'proxy-1k']) {
+    const sc = SCENARIOS.find((s) => s.id === id);
+    if (sc === undefined) throw new Error(`--profile: no scenario "${id}"`);
     const dir = path.join(prefix, 'prof', id);
     fs.mkdirSync(dir, { recursive: true });
     // Writable by all: run as root, ngts (like nginx) runs its workers as an unprivileged user.

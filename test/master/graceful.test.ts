@@ -128,6 +128,41 @@ test('QUIT: the next request on a kept-alive connection is answered, with Connec
   assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
 });
 
+test('QUIT: a response still waiting for its upstream is in flight, not idle: it is not cut after the idle grace', async (t) => {
+  // An upstream that answers 1.5 s after the request, longer than the drain's idle grace (1 s).
+  let arrived = false;
+  const backend = http.createServer((_req, res) => {
+    arrived = true;
+    setTimeout(() => res.end('slow answer'), 1500);
+  });
+  backend.listen(0, '127.0.0.1');
+  await once(backend, 'listening');
+  t.after(() => backend.close());
+  const upstream = (backend.address() as net.AddressInfo).port;
+  const port = await freePort();
+  const ngts = await Ngts.start({
+    conf: `worker_processes 1;\nerror_log logs/error.log notice;\nevents {}\n`
+      + `http { server { listen 127.0.0.1:${port}; location /slow { proxy_pass http://127.0.0.1:${upstream}; } } }\n`,
+  });
+  t.after(() => ngts.cleanup());
+  const [worker] = ngts.workerPids();
+  const socket = net.connect(port, '127.0.0.1');
+  let text = '';
+  socket.setEncoding('utf8').on('data', (d: string) => { text += d; });
+  const ended = new Promise<string>((resolve) => {
+    socket.on('end', () => resolve('end'));
+    socket.on('error', (e) => resolve(e.message));
+  });
+  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => arrived, 'the request at the upstream');
+  ngts.signal('SIGQUIT');
+  await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
+  assert.equal(await ended, 'end');
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(text, /\r\nslow answer(\r\n0\r\n\r\n)?$/);
+  assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
+});
+
 test('reload: a slow response in flight on an old worker finishes; that worker exits after it', async (t) => {
   const [files, api] = [await freePort(), await freePort()];
   const twoServers = (version: string): string => conf(files).replace(/\}\s*\}\n$/,
