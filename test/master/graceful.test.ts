@@ -36,6 +36,21 @@ function slowDownload(port: number): Promise<{ res: http.IncomingMessage; receiv
   });
 }
 
+/** A raw connection that collects what it receives, and says how it ended. */
+function rawConnection(port: number): { socket: net.Socket; text: string; ended: Promise<string> } {
+  const socket = net.connect(port, '127.0.0.1');
+  const conn = {
+    socket,
+    text: '',
+    ended: new Promise<string>((resolve) => {
+      socket.on('end', () => resolve('end'));
+      socket.on('error', (e) => resolve(e.message));
+    }),
+  };
+  socket.setEncoding('utf8').on('data', (d: string) => { conn.text += d; });
+  return conn;
+}
+
 test('QUIT lets a slow in-flight response finish, then the master exits', async (t) => {
   const port = await freePort();
   const ngts = await Ngts.start({ conf: conf(port), files: { 'html/big.bin': Buffer.alloc(BIG, 'x') } });
@@ -103,28 +118,23 @@ test('QUIT: the next request on a kept-alive connection is answered, with Connec
   const ngts = await Ngts.start({ conf: conf(port), files: { 'html/index.html': 'hi' } });
   t.after(() => ngts.cleanup());
   const [worker] = ngts.workerPids();
-  const socket = net.connect(port, '127.0.0.1');
-  let text = '';
-  socket.setEncoding('utf8').on('data', (d: string) => { text += d; });
-  const ended = new Promise<string>((resolve) => {
-    socket.on('end', () => resolve('end'));
-    socket.on('error', (e) => resolve(e.message));
-  });
+  const conn = rawConnection(port);
+  const { socket, ended } = conn;
   socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   await new Promise<void>((resolve) => {
-    const check = (): void => { if (text.endsWith('hi')) { socket.off('data', check); resolve(); } };
+    const check = (): void => { if (conn.text.endsWith('hi')) { socket.off('data', check); resolve(); } };
     socket.on('data', check);
   });
   ngts.signal('SIGQUIT');
   await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
   // Within the idle grace (DRAIN_IDLE_GRACE_MS, 1 s; this write follows the log line at once),
   // the client's next request is served — nginx would have closed the connection already.
-  text = '';
+  conn.text = '';
   socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.equal(await ended, 'end');
-  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
-  assert.match(text, /\r\nConnection: close\r\n/i);
-  assert.ok(text.endsWith('hi'));
+  assert.match(conn.text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(conn.text, /\r\nConnection: close\r\n/i);
+  assert.ok(conn.text.endsWith('hi'));
   assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
 });
 
@@ -146,20 +156,15 @@ test('QUIT: a response still waiting for its upstream is in flight, not idle: it
   });
   t.after(() => ngts.cleanup());
   const [worker] = ngts.workerPids();
-  const socket = net.connect(port, '127.0.0.1');
-  let text = '';
-  socket.setEncoding('utf8').on('data', (d: string) => { text += d; });
-  const ended = new Promise<string>((resolve) => {
-    socket.on('end', () => resolve('end'));
-    socket.on('error', (e) => resolve(e.message));
-  });
+  const conn = rawConnection(port);
+  const { socket, ended } = conn;
   socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
   await waitFor(() => arrived, 'the request at the upstream');
   ngts.signal('SIGQUIT');
   await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
   assert.equal(await ended, 'end');
-  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
-  assert.match(text, /\r\nslow answer(\r\n0\r\n\r\n)?$/);
+  assert.match(conn.text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(conn.text, /\r\nslow answer(\r\n0\r\n\r\n)?$/);
   assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
 });
 
