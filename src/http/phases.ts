@@ -43,7 +43,12 @@ export interface CoreOptions {
 }
 
 export class HttpCore {
-  constructor(private readonly options: CoreOptions) {}
+  /** The response 'close' listener of this core (one function, shared by every response). */
+  private readonly onResponseClose: (this: NgtsResponse) => void;
+
+  constructor(private readonly options: CoreOptions) {
+    this.onResponseClose = responseCloseListener(options);
+  }
 
   /** The worker's error log (other modules' content handlers write to it too). */
   get errorLog(): ErrorLog {
@@ -98,7 +103,7 @@ export class HttpCore {
     res.ngts = r;
     res.startHeaders(table.defaultServer.level.serverHeader);
     // 'close' comes once per response: `on` spares once()'s wrapper (onResponseClose checks r.done).
-    res.on('close', onResponseClose);
+    res.on('close', this.onResponseClose);
     if (this.options.isDraining()) res.shouldKeepAlive = false;
     r.vhost = table.defaultServer;
     r.level = table.defaultServer.level;
@@ -454,19 +459,23 @@ class ContentContext implements DirectoryContext {
   }
 }
 
-function onResponseClose(this: NgtsResponse): void {
-  const r = this.ngts;
-  if (!r || r.done) return;
-  r.done = true;
-  if (r.status === 0) r.status = this.headersSent ? this.statusCode : 499;
-  logRequest(r);
-  const level = r.level;
-  // node re-arms the socket with the listener's keepAliveTimeout; the location's value wins.
-  // (socket.timeout is what node last armed: usually keepalive_timeout already, see runtime.ts.)
-  const socket = r.socket as Socket & { timeout?: number };
-  if (level && !socket.destroyed && this.shouldKeepAlive && socket.timeout !== level.conf.keepaliveTimeout) {
-    socket.setTimeout(level.conf.keepaliveTimeout);
-  }
+/** The log phase, and the location's keepalive_timeout for the connection's idle wait. */
+function responseCloseListener(options: CoreOptions): (this: NgtsResponse) => void {
+  return function onResponseClose(this: NgtsResponse): void {
+    const r = this.ngts;
+    if (!r || r.done) return;
+    r.done = true;
+    if (r.status === 0) r.status = this.headersSent ? this.statusCode : 499;
+    logRequest(r);
+    const level = r.level;
+    // node re-arms the socket with the listener's keepAliveTimeout; the location's value wins
+    // (socket.timeout is what node last armed: usually keepalive_timeout already, see
+    // runtime.ts) — except in a drain, whose short idle grace node has just armed.
+    const socket = r.socket as Socket & { timeout?: number };
+    if (level && !socket.destroyed && this.shouldKeepAlive && socket.timeout !== level.conf.keepaliveTimeout && !options.isDraining()) {
+      socket.setTimeout(level.conf.keepaliveTimeout);
+    }
+  };
 }
 
 function startAfterBodyCheck(core: HttpCore, r: HttpRequest): void {

@@ -75,6 +75,31 @@ test('QUIT lets a slow in-flight response finish, then the master exits', async 
   assert.equal(fs.existsSync(ngts.pidFile), false);
 });
 
+test('QUIT: a kept-alive connection whose response was in flight closes after the idle grace, not keepalive_timeout', async (t) => {
+  const port = await freePort();
+  const ngts = await Ngts.start({ conf: conf(port), files: { 'html/big.bin': Buffer.alloc(BIG, 'x') } });
+  t.after(() => ngts.cleanup());
+  const [worker] = ngts.workerPids();
+  const socket = net.connect(port, '127.0.0.1');
+  let received = 0;
+  let closedBy = '';
+  socket.on('data', (d: Buffer) => { received += d.length; });
+  socket.on('end', () => { closedBy ||= 'end'; });
+  socket.on('error', (e) => { closedBy ||= e.message; });
+  // HTTP/1.1 without "Connection: close": the response's headers say keep-alive.
+  socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => received > 0, 'the start of the response');
+  socket.pause();
+  ngts.signal('SIGQUIT');
+  await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
+  socket.resume();
+  // keepalive_timeout is 75 s: the drain's grace (about 2 s) must close the connection well before.
+  await waitFor(() => closedBy !== '', 'the server closing the connection', 10_000);
+  assert.equal(closedBy, 'end');
+  assert.ok(received > BIG, `received ${received} bytes`);
+  assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
+});
+
 test('worker_shutdown_timeout closes what is still in flight when it expires', async (t) => {
   const port = await freePort();
   const ngts = await Ngts.start({ conf: conf(port, 'worker_shutdown_timeout 300ms;'), files: { 'html/big.bin': Buffer.alloc(BIG, 'x') } });
