@@ -126,7 +126,14 @@ const table: Record<string, (r: HttpRequest) => string> = {
   pipe: () => '.',
 };
 
-for (const [name, getter] of Object.entries(table)) registerVariable(name, getter);
+/** Values made of digits, time and address characters or hex: no log escape ever changes them. */
+const PLAIN = new Set([
+  'remote_addr', 'remote_port', 'time_local', 'time_iso8601', 'msec', 'scheme', 'https', 'server_addr', 'server_port',
+  'status', 'body_bytes_sent', 'bytes_sent', 'request_length', 'request_time', 'connection', 'connection_requests',
+  'pid', 'date_gmt', 'request_id', 'request_completion', 'pipe',
+]);
+
+for (const [name, getter] of Object.entries(table)) registerVariable(name, getter, PLAIN.has(name));
 
 registerVariableFamily('http_', (suffix) => {
   const name = suffix.toLowerCase().replace(/_/g, '-');

@@ -13,8 +13,16 @@ export type VariableFamily = (suffix: string) => VariableGetter;
 const variables = new Map<string, VariableGetter>();
 const families: { prefix: string; make: VariableFamily }[] = [];
 
-export function registerVariable(name: string, getter: VariableGetter): void {
+/**
+ * Getters whose values never hold a character a log escape changes ('"', '\\', control or
+ * non-ASCII bytes): numbers, times, addresses, hex ids. Log formats skip escaping them.
+ */
+const plainGetters = new WeakSet<VariableGetter>();
+
+/** `plain`: the value never needs escaping (see plainGetters). */
+export function registerVariable(name: string, getter: VariableGetter, plain = false): void {
   variables.set(name, getter);
+  if (plain) plainGetters.add(getter);
 }
 
 export function registerVariableFamily(prefix: string, make: VariableFamily): void {
@@ -120,8 +128,10 @@ export function compileTemplate(source: string, options: CompileOptions = {}): T
 }
 
 function wrap(get: VariableGetter, options: CompileOptions): VariableGetter {
-  const { escape, empty } = options;
+  const { empty } = options;
+  const escape = plainGetters.has(get) ? undefined : options.escape;
   if (!escape && empty === undefined) return get;
+  if (!escape) return (r) => get(r) || empty!;
   return (r) => {
     const v = get(r);
     if (v === '' && empty !== undefined) return empty;
@@ -129,7 +139,8 @@ function wrap(get: VariableGetter, options: CompileOptions): VariableGetter {
   };
 }
 
-// Specialised joins for the usual short templates: no array walk per request.
+// Specialised joins for the usual short templates: no array walk per request. Longer ones (log
+// formats) walk the parts with the literal text inline, not behind a function call each.
 function joinParts(parts: Part[]): (r: HttpRequest) => string {
   const p = parts.map((x) => (typeof x === 'string' ? () => x : x));
   switch (p.length) {
@@ -139,7 +150,10 @@ function joinParts(parts: Part[]): (r: HttpRequest) => string {
     default:
       return (r) => {
         let s = '';
-        for (let i = 0; i < p.length; i++) s += p[i](r);
+        for (let i = 0; i < parts.length; i++) {
+          const part = parts[i];
+          s += typeof part === 'string' ? part : part(r);
+        }
         return s;
       };
   }
