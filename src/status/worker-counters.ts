@@ -32,7 +32,11 @@ function onUpgradedClose(): void {
   counters.writing--;
 }
 
-/** Counts this server's connections and requests (listeners added once per server). */
+/**
+ * Counts this server's connections and Upgrade requests (listeners added once per server); its
+ * request listener must call countRequest for every request (the worker passes it to the HTTP
+ * runtime: one 'request' listener spares node a copy of the listener list per request).
+ */
 export function countConnections(server: http.Server): void {
   server.on('connection', (socket: CountedSocket) => {
     counters.accepted++;
@@ -44,13 +48,6 @@ export function countConnections(server: http.Server): void {
     // 'close' comes once: `on` spares the wrapper `once` would allocate per connection.
     socket.on('close', onClose);
   });
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    counters.requests++;
-    counters.writing++;
-    const socket = req.socket as CountedSocket;
-    if (socket[kInFlight] !== undefined) socket[kInFlight]++;
-    res.on('close', onResponseClose);
-  });
   // An Upgrade request (a WebSocket tunnel) is a request too, and nginx counts it as Writing for
   // as long as the connection lasts; nothing more is ever read as a request head on it.
   server.on('upgrade', (_req: http.IncomingMessage, socket: CountedSocket) => {
@@ -59,6 +56,15 @@ export function countConnections(server: http.Server): void {
     if (socket[kInFlight] !== undefined) socket[kInFlight]++;
     socket.once('close', onUpgradedClose);
   });
+}
+
+/** Counts one request (see countConnections). */
+export function countRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  counters.requests++;
+  counters.writing++;
+  const socket = req.socket as CountedSocket;
+  if (socket[kInFlight] !== undefined) socket[kInFlight]++;
+  res.on('close', onResponseClose);
 }
 
 /**

@@ -2,13 +2,14 @@
 // on every listen address (the sockets are shared through the master, so several generations
 // of workers can serve the same port during a reload), and drains on QUIT. The master tells it
 // what to do by message; the same signals nginx's workers obey work too (QUIT, TERM, INT, USR1).
+import type http from 'node:http';
 import type { Config, ErrorLogConf } from '../config/types.js';
 import { errnoText } from '../config/parse.js';
 import { createHttpRuntime, type HttpRuntime } from '../http/runtime.js';
 import { ErrorLog } from '../log/error-log.js';
 import type { PeerMark } from '../health/peer-health.js';
 import { setPeerCheckDown } from '../proxy/peers.js';
-import { countConnections, statusAnswered, workerReport } from '../status/worker-counters.js';
+import { countConnections, countRequest, statusAnswered, workerReport } from '../status/worker-counters.js';
 import { FATAL_EXIT_CODE, type FromWorker, type ToWorker } from '../master/ipc.js';
 import { ConnectionDrain } from './drain.js';
 import { dropPrivileges, setRlimitNofile } from './privileges.js';
@@ -22,6 +23,12 @@ let shutdownTimer: NodeJS.Timeout | undefined;
 /** worker_shutdown_timeout of this worker's configuration (ms), if set. */
 let currentShutdownTimeout: number | undefined;
 const drain = new ConnectionDrain();
+
+/** Called first for every request: the drain's and the status counters' bookkeeping. */
+function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  drain.onRequest(req, res);
+  countRequest(req, res);
+}
 
 function send(message: FromWorker, then?: () => void): void {
   if (process.connected) process.send!(message, undefined, undefined, () => then?.());
@@ -37,7 +44,7 @@ function start(config: Config, errorLogs: ErrorLogConf[]): void {
     const failure = setRlimitNofile(config.main.workerRlimitNofile);
     if (failure) errorLog.log('alert', failure);
   }
-  runtime = createHttpRuntime(config, { errorLog, isDraining: drain.isDraining, onRequest: drain.onRequest });
+  runtime = createHttpRuntime(config, { errorLog, isDraining: drain.isDraining, onRequest });
   const failure = dropPrivileges(config.main);
   if (failure) return fatal(failure);
   listenAll(runtime);
