@@ -126,7 +126,6 @@ export interface TrustPolicy {
 
 /** A failed lookup remembered under open_file_cache_errors. */
 export class CachedError {
-  uses = 1;
   constructor(readonly error: NodeJS.ErrnoException, readonly checkedAt: number, public usedAt: number) {}
 }
 

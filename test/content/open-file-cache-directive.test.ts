@@ -44,6 +44,17 @@ async function body(site: Site, uri: string, method = 'GET'): Promise<string> {
   return `${r.status} ${r.body.toString()}`;
 }
 
+/**
+ * Writes `file` and waits until its change lies in the past of Date.now(): content read in the
+ * same millisecond as the file's ctime is served but never cached (open-file-cache.ts, the racy
+ * rule), and these tests need it cached.
+ */
+async function writeSettled(file: string, content: string): Promise<void> {
+  writeFixed(file, content);
+  const changed = fs.statSync(file).ctimeMs;
+  while (Date.now() <= changed + 1) await new Promise((r) => setTimeout(r, 1));
+}
+
 /** Waits until `ms` have passed since `since` (a condition on the clock, for the time windows). */
 async function waitPast(since: number, ms: number): Promise<void> {
   while (Date.now() - since <= ms) await new Promise((r) => setTimeout(r, 5));
@@ -55,7 +66,7 @@ describe('open_file_cache', () => {
     const plain = await startSite(root, { types: { txt: 'text/plain' } });
     sites.push(plain);
     const file = path.join(root, 'a.txt');
-    writeFixed(file, 'version one');
+    await writeSettled(file, 'version one');
     assert.equal(await body(site, '/a.txt'), '200 version one');
     writeFixed(file, 'version two, longer');
     assert.equal(await body(site, '/a.txt'), '200 version one');
@@ -72,9 +83,10 @@ describe('open_file_cache', () => {
   it('looks at the file again once open_file_cache_valid has passed', async () => {
     const site = await cachingSite({ openFileCacheValid: 100 });
     const file = path.join(root, 'b.txt');
-    writeFixed(file, 'old');
-    const looked = Date.now();
+    await writeSettled(file, 'old');
     assert.equal(await body(site, '/b.txt'), '200 old');
+    // Taken once the answer is in: the lookup happened before this.
+    const looked = Date.now();
     writeFixed(file, 'new!');
     await waitPast(looked, 100);
     assert.equal(await body(site, '/b.txt'), '200 new!');
@@ -83,9 +95,9 @@ describe('open_file_cache', () => {
   it('trusts a file only after open_file_cache_min_uses uses', async () => {
     const site = await cachingSite({ openFileCacheMinUses: 2 });
     const file = path.join(root, 'c.txt');
-    writeFixed(file, 'one');
+    await writeSettled(file, 'one');
     assert.equal(await body(site, '/c.txt'), '200 one');
-    writeFixed(file, 'two!');
+    await writeSettled(file, 'two!');
     // Used once so far: looked up again.
     assert.equal(await body(site, '/c.txt'), '200 two!');
     writeFixed(file, 'three');
@@ -96,11 +108,12 @@ describe('open_file_cache', () => {
   it('forgets a file left unused for `inactive`', async () => {
     const site = await cachingSite({ openFileCache: { max: 100, inactive: 100 } });
     const file = path.join(root, 'd.txt');
-    writeFixed(file, 'first');
+    await writeSettled(file, 'first');
     assert.equal(await body(site, '/d.txt'), '200 first');
     writeFixed(file, 'second');
-    const used = Date.now();
     assert.equal(await body(site, '/d.txt'), '200 first');
+    // Taken once the answer is in: the last use happened before this.
+    const used = Date.now();
     await waitPast(used, 100);
     assert.equal(await body(site, '/d.txt'), '200 second');
   });
