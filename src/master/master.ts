@@ -14,7 +14,7 @@ import { ErrorLog } from '../log/error-log.js';
 import { HealthChecker } from '../health/checker.js';
 import { StatusCollector } from '../status/master-collect.js';
 import { NAME_VERSION } from '../version.js';
-import { ConfigWatch } from './config-watch.js';
+import { ConfigWatch, fileIdentities, type FileIdentities } from './config-watch.js';
 import { detach, isDaemonChild, reportStartup } from './daemon.js';
 import { FATAL_EXIT_CODE, type FromWorker } from './ipc.js';
 import { ListenSockets } from './listen-sockets.js';
@@ -92,6 +92,8 @@ class Master {
   private reloading = false;
   private reloadQueued = false;
   private watch?: ConfigWatch;
+  /** The configuration's files as they were when it was read (config_watch compares). */
+  private configFiles: FileIdentities;
   private pidFile: string;
   private pidWritten = false;
   private finished!: (code: number) => void;
@@ -119,6 +121,7 @@ class Master {
   constructor(private readonly startup: Startup, private config: Config) {
     this.log = new ErrorLog(config.main.errorLogs);
     this.pidFile = config.main.pid;
+    this.configFiles = fileIdentities(config.files);
   }
 
   run(): Promise<number> {
@@ -276,6 +279,7 @@ class Master {
     }
     for (const w of loaded.warnings) this.log.log('warn', w.nginxText);
     const config = loaded.config;
+    const configFiles = fileIdentities(config.files);
     // -e is already the default error log of the loaded configuration (config/load.ts).
     const errorLogs = config.main.errorLogs;
     let newLog: ErrorLog;
@@ -306,6 +310,7 @@ class Master {
     const previous = this.current;
     this.current = generation;
     this.config = config;
+    this.configFiles = configFiles;
     this.log.close();
     this.log = newLog;
     if (config.main.pid !== this.pidFile) {
@@ -325,9 +330,9 @@ class Master {
       this.watch = undefined;
       return;
     }
-    if (this.watch) this.watch.setFiles(this.config.files);
+    if (this.watch) this.watch.setFiles(this.configFiles);
     else {
-      this.watch = new ConfigWatch(this.config.files, (file) => {
+      this.watch = new ConfigWatch(this.configFiles, (file) => {
         this.log.log('notice', `configuration file ${file} changed, reconfiguring`);
         void this.reload();
       });
