@@ -1,6 +1,8 @@
 // The typed configuration the runtime reads. It is plain data (JSON-safe: no functions,
 // RegExps or Maps) so that the master can hand it to workers over IPC; each runtime module
 // compiles what it needs from it once per configuration generation.
+import type { DraftOf, MergedOf } from './fields.js';
+import type { AllLocFields } from './directives/index.js';
 
 export type ContextName =
   | 'main' | 'events' | 'http' | 'server' | 'location' | 'upstream' | 'types' | 'map' | 'if' | 'limit_except';
@@ -108,87 +110,20 @@ export interface RootConf {
 
 /**
  * Settings that nginx keeps per location (its loc_conf): set at http, server or location level
- * and merged down once at load. `undefined` means "not set here" until merging fills it.
+ * and merged down once at load. Each module declares its own fields, defaults and inheritance
+ * next to its directive table (src/config/directives/*.ts); this is their union. A field is
+ * `undefined` ("not set here") until merging fills it.
  */
-export interface LocConf {
-  root?: RootConf;
-  index?: string[];
-  tryFiles?: string[];
-  return?: ReturnConf;
-  autoindex?: boolean;
-  errorPages?: ErrorPageConf[];
-  accessLogs?: AccessLogConf[];
-  /** `access_log off` was given at this level (ngts keeps accessLogs empty there). */
-  accessLogOff?: boolean;
-  keepaliveTimeout?: number;
-  keepaliveHeaderTimeout?: number;
-  keepaliveRequests?: number;
-  clientMaxBodySize?: number;
-  /** Milliseconds. client_header_timeout and large_client_header_buffers are read at server level. */
-  clientHeaderTimeout?: number;
-  clientBodyTimeout?: number;
-  sendTimeout?: number;
-  largeClientHeaderBuffers?: HeaderBuffersConf;
-  /** add_header lines of this level; inherited only by levels that define none. */
-  addHeaders?: HeaderConf[];
-  expires?: ExpiresConf;
-  absoluteRedirect?: boolean;
-  portInRedirect?: boolean;
-  serverNameInRedirect?: boolean;
-  logNotFound?: boolean;
-  clientBodyTempPath?: string;
-  proxyTempPath?: string;
-  serverTokens?: boolean;
-  sendfile?: boolean;
-  /** open_file_cache: null when off (nginx's default). Times in ms. */
-  openFileCache?: OpenFileCacheConf | null;
-  /** open_file_cache_valid, in ms. */
-  openFileCacheValid?: number;
-  openFileCacheMinUses?: number;
-  openFileCacheErrors?: boolean;
-  tcpNopush?: boolean;
-  tcpNodelay?: boolean;
-  defaultType?: string;
-  /** Extension (lowercase) → MIME type; null: no `types` anywhere, ask the mime-types package. */
-  types?: Record<string, string> | null;
-  proxyPass?: ProxyPassConf;
-  proxySetHeaders?: ProxyHeaderConf[];
-  /** Lowercased names; unset fields take nginx's defaults in src/proxy/location.ts. */
-  proxyHideHeaders?: string[];
-  proxyPassHeaders?: string[];
-  proxyRedirect?: ProxyRedirectConf;
-  proxyHttpVersion?: '1.0' | '1.1';
-  proxyConnectTimeout?: number;
-  proxyReadTimeout?: number;
-  proxySendTimeout?: number;
-  /** proxy_next_upstream conditions as written ("error", "http_502", "off"…). */
-  proxyNextUpstream?: string[];
-  proxyNextUpstreamTries?: number;
-  proxyNextUpstreamTimeout?: number;
-  proxySslServerName?: boolean;
-  proxySslName?: string;
-  proxySslVerify?: boolean;
-  proxyPassRequestHeaders?: boolean;
-  /** `stub_status` here: nginx's connection counters, summed over all workers. */
-  stubStatus?: boolean;
-  /** `check_status [format]` here: the health-check status page; its default format. */
-  checkStatus?: 'html' | 'csv' | 'json';
-}
+export type LocConf = DraftOf<AllLocFields>;
+
+/** A merged LocConf: every field with a default has a value. */
+export type MergedLocConf = MergedOf<AllLocFields>;
 
 export interface OpenFileCacheConf {
   max: number;
   /** inactive=, in ms. */
   inactive: number;
 }
-
-/** A merged LocConf: every inherited field has a value. */
-export type MergedLocConf = LocConf & Required<Pick<LocConf,
-  'index' | 'autoindex' | 'errorPages' | 'accessLogs' | 'keepaliveTimeout' | 'keepaliveRequests'
-  | 'clientMaxBodySize' | 'serverTokens' | 'sendfile' | 'tcpNopush' | 'tcpNodelay' | 'defaultType' | 'types'
-  | 'proxySetHeaders' | 'clientBodyTempPath' | 'proxyTempPath' | 'root'
-  | 'clientHeaderTimeout' | 'clientBodyTimeout' | 'sendTimeout' | 'largeClientHeaderBuffers' | 'addHeaders' | 'expires'
-  | 'absoluteRedirect' | 'portInRedirect' | 'serverNameInRedirect' | 'logNotFound'
-  | 'openFileCache' | 'openFileCacheValid' | 'openFileCacheMinUses' | 'openFileCacheErrors'>>;
 
 export type LocationModifier = '' | '=' | '^~' | '~' | '~*' | '@';
 

@@ -2,12 +2,19 @@
 import { argError } from '../errors.js';
 import { TAKE, type DirectiveSpec } from '../spec.js';
 import { setOnce } from '../slots.js';
-import type { ExpiresConf } from '../types.js';
+import type { ExpiresConf, HeaderConf } from '../types.js';
+import { inherited, type ConfigModule } from '../fields.js';
 import { parseTime } from '../values.js';
 
 const LOC = ['http', 'server', 'location'] as const;
 
-export const headersDirectives: DirectiveSpec[] = [
+export const headersFields = {
+  /** add_header lines of this level; inherited only by levels that define none. */
+  addHeaders: inherited<HeaderConf[]>([]),
+  expires: inherited<ExpiresConf>({ kind: 'off' }),
+};
+
+const headersDirectives: DirectiveSpec[] = [
   {
     name: 'add_header', contexts: LOC, args: TAKE(2, 3),
     handle(d, s) {
@@ -26,6 +33,8 @@ export const headersDirectives: DirectiveSpec[] = [
     },
   },
 ];
+
+export const headersModule: ConfigModule<typeof headersFields> = { name: 'headers', directives: headersDirectives, fields: headersFields };
 
 /** ngx_http_headers_expires: "[modified] [+|-]time", "@time", "epoch", "max", "off". */
 function parseExpires(args: string[], fail: (index: number, message: string) => Error): ExpiresConf {

@@ -6,6 +6,7 @@ import { TAKE, type DirectiveSpec } from '../spec.js';
 import { fullPath, setOnce } from '../slots.js';
 import type { UpstreamCheckConf } from '../types.js';
 import { parseNumber } from '../values.js';
+import { notInherited, type ConfigModule } from '../fields.js';
 
 /** Tengine's defaults: `interval=30000 fall=5 rise=2 timeout=1000 default_down=true type=tcp`. */
 export const CHECK_DEFAULTS: Readonly<UpstreamCheckConf> = {
@@ -15,7 +16,14 @@ export const CHECK_DEFAULTS: Readonly<UpstreamCheckConf> = {
 /** Tengine checks these too; ngts does not. */
 const UNSUPPORTED_CHECK_TYPES = new Set(['ssl_hello', 'mysql', 'ajp', 'fastcgi']);
 
-export const healthDirectives: DirectiveSpec[] = [
+export const healthFields = {
+  /** `stub_status` here: nginx's connection counters, summed over all workers. */
+  stubStatus: notInherited<boolean>(),
+  /** `check_status [format]` here: the health-check status page; its default format. */
+  checkStatus: notInherited<'html' | 'csv' | 'json'>(),
+};
+
+const healthDirectives: DirectiveSpec[] = [
   {
     name: 'check', contexts: ['upstream'], args: TAKE(1, 7),
     handle(d, s) {
@@ -87,3 +95,5 @@ export const healthDirectives: DirectiveSpec[] = [
     handle(d, s) { setOnce(d, s.loc!, 'stubStatus', true); },
   },
 ];
+
+export const healthModule: ConfigModule<typeof healthFields> = { name: 'health', directives: healthDirectives, fields: healthFields };

@@ -7,10 +7,47 @@ import { flagArg, fullPath, numberArg, secondsArg, setOnce, sizeArg, timeArg } f
 import { parseNumber, parseSeconds, splitHostPort } from '../values.js';
 import type { ListenConf, LocationModifier } from '../types.js';
 import { compileConfigRegex } from '../regex.js';
+import { inherited, inheritedFromPrefix, inheritedUnset, notInherited, type ConfigModule } from '../fields.js';
+import type { ErrorPageConf, HeaderBuffersConf, OpenFileCacheConf, RootConf } from '../types.js';
 
 const LOC = ['http', 'server', 'location'] as const;
 
-export const httpDirectives: DirectiveSpec[] = [
+/** The core's loc_conf fields (ngx_http_core_loc_conf_t) with nginx's defaults. */
+export const httpCoreFields = {
+  root: inheritedFromPrefix<RootConf>((prefix) => ({ path: prefix + '/html', alias: false })),
+  tryFiles: notInherited<string[]>(),
+  errorPages: inherited<ErrorPageConf[]>([]),
+  keepaliveTimeout: inherited(75_000),
+  /** keepalive_timeout's second value: goes with the first (see merge below). */
+  keepaliveHeaderTimeout: inheritedUnset<number>(),
+  keepaliveRequests: inherited(1000),
+  clientMaxBodySize: inherited(1024 * 1024),
+  /** Milliseconds. client_header_timeout and large_client_header_buffers are read at server level. */
+  clientHeaderTimeout: inherited(60_000),
+  clientBodyTimeout: inherited(60_000),
+  sendTimeout: inherited(60_000),
+  largeClientHeaderBuffers: inherited<HeaderBuffersConf>({ number: 4, size: 8 * 1024 }),
+  absoluteRedirect: inherited(true),
+  portInRedirect: inherited(true),
+  serverNameInRedirect: inherited(false),
+  logNotFound: inherited(true),
+  clientBodyTempPath: inheritedFromPrefix((prefix) => prefix + '/client_body_temp'),
+  serverTokens: inherited(true),
+  sendfile: inherited(false),
+  /** open_file_cache: null when off (nginx's default). Times in ms. */
+  openFileCache: inherited<OpenFileCacheConf | null>(null),
+  /** open_file_cache_valid, in ms. */
+  openFileCacheValid: inherited(60_000),
+  openFileCacheMinUses: inherited(1),
+  openFileCacheErrors: inherited(false),
+  tcpNopush: inherited(false),
+  tcpNodelay: inherited(true),
+  defaultType: inherited('text/plain'),
+  /** Extension (lowercase) → MIME type; null: no `types` anywhere, ask the mime-types package. */
+  types: inherited<Record<string, string> | null>(null),
+};
+
+const httpDirectives: DirectiveSpec[] = [
   {
     name: 'http', contexts: ['main'], args: TAKE(0), block: 'directives',
     handle(d, s) {
@@ -67,15 +104,6 @@ export const httpDirectives: DirectiveSpec[] = [
       }
       if (s.location!.modifier === '@') throw directiveError(d, `the "alias" directive cannot be used inside the named location`);
       setOnce(d, s.loc!, 'root', { path: fullPath(s.prefix, d.args[0]), alias: true });
-    },
-  },
-  {
-    name: 'index', contexts: LOC, args: ONE_OR_MORE,
-    handle(d, s) {
-      d.args.forEach((a, i) => {
-        if (a === '') throw argError(d, i, `index "${a}" in "index" directive is invalid`);
-      });
-      (s.loc!.index ??= []).push(...d.args);
     },
   },
   {
@@ -183,6 +211,16 @@ export const httpDirectives: DirectiveSpec[] = [
     },
   },
 ];
+
+export const httpCoreModule: ConfigModule<typeof httpCoreFields> = {
+  name: 'http_core',
+  directives: httpDirectives,
+  fields: httpCoreFields,
+  // keepalive_timeout's header value belongs to the level that set the timeout (one directive).
+  merge(merged, child) {
+    if (child.keepaliveTimeout !== undefined && child.keepaliveHeaderTimeout === undefined) delete merged.keepaliveHeaderTimeout;
+  },
+};
 
 function parseLocation(d: Directive, s: Scope): LocationDraft {
   let modifier: LocationModifier = '';

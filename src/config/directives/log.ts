@@ -4,6 +4,7 @@ import { ONE_OR_MORE, TWO_OR_MORE, type DirectiveSpec } from '../spec.js';
 import { fullPath } from '../slots.js';
 import type { AccessLogConf, LogFormatConf } from '../types.js';
 import { parseSize, parseTime } from '../values.js';
+import { inheritedFromPrefix, notInherited, type ConfigModule } from '../fields.js';
 
 export const COMBINED_FORMAT: LogFormatConf = {
   name: 'combined',
@@ -11,7 +12,14 @@ export const COMBINED_FORMAT: LogFormatConf = {
   template: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"',
 };
 
-export const logDirectives: DirectiveSpec[] = [
+export const logFields = {
+  /** "off" is an empty list. */
+  accessLogs: inheritedFromPrefix<AccessLogConf[]>((prefix) => [{ path: prefix + '/logs/access.log', format: 'combined' }]),
+  /** `access_log off` was given at this level (its other access_log lines are then ignored). */
+  accessLogOff: notInherited<boolean>(),
+};
+
+const logDirectives: DirectiveSpec[] = [
   {
     name: 'log_format', contexts: ['http'], args: TWO_OR_MORE,
     handle(d, s) {
@@ -69,3 +77,4 @@ export const logDirectives: DirectiveSpec[] = [
   },
 ];
 
+export const logModule: ConfigModule<typeof logFields> = { name: 'log', directives: logDirectives, fields: logFields };

@@ -3,7 +3,8 @@ import { argError, directiveError } from '../errors.js';
 import { TAKE, type DirectiveSpec } from '../spec.js';
 import { flagArg, fullPath, numberArg, setOnce, timeArg } from '../slots.js';
 import { NEXT_UPSTREAM_NAMES } from '../../proxy/next-upstream.js';
-import type { LocConf } from '../types.js';
+import type { LocConf, ProxyHeaderConf, ProxyPassConf, ProxyRedirectConf } from '../types.js';
+import { inherited, inheritedFromPrefix, inheritedUnset, notInherited, type ConfigModule } from '../fields.js';
 
 /** proxy_*_timeout: a time, once per level. */
 function timeout(name: string, key: 'proxyConnectTimeout' | 'proxyReadTimeout' | 'proxySendTimeout' | 'proxyNextUpstreamTimeout'): DirectiveSpec {
@@ -28,7 +29,31 @@ function headerList(name: string, key: 'proxyHideHeaders' | 'proxyPassHeaders'):
   };
 }
 
-export const proxyDirectives: DirectiveSpec[] = [
+/** ngx_http_proxy_loc_conf_t's fields with nginx's defaults. */
+export const proxyFields = {
+  proxyPass: notInherited<ProxyPassConf>(),
+  proxySetHeaders: inherited<ProxyHeaderConf[]>([]),
+  /** Lowercased names, added to / removed from nginx's default hidden list (src/proxy/location.ts). */
+  proxyHideHeaders: inheritedUnset<string[]>(),
+  proxyPassHeaders: inheritedUnset<string[]>(),
+  /** Unset: `proxy_redirect default`. */
+  proxyRedirect: inheritedUnset<ProxyRedirectConf>(),
+  proxyHttpVersion: inherited<'1.0' | '1.1'>('1.0'),
+  proxyConnectTimeout: inherited(60_000),
+  proxyReadTimeout: inherited(60_000),
+  proxySendTimeout: inherited(60_000),
+  /** proxy_next_upstream conditions as written ("error", "http_502", "off"…); unset: error timeout. */
+  proxyNextUpstream: inheritedUnset<string[]>(),
+  proxyNextUpstreamTries: inherited(0),
+  proxyNextUpstreamTimeout: inherited(0),
+  proxySslServerName: inherited(false),
+  proxySslName: inheritedUnset<string>(),
+  proxySslVerify: inherited(false),
+  proxyPassRequestHeaders: inherited(true),
+  proxyTempPath: inheritedFromPrefix((prefix) => prefix + '/proxy_temp'),
+};
+
+const proxyDirectives: DirectiveSpec[] = [
   {
     name: 'proxy_pass', contexts: ['location'], args: TAKE(1),
     handle(d, s) {
@@ -105,3 +130,5 @@ export const proxyDirectives: DirectiveSpec[] = [
     handle(d, s) { setOnce(d, s.loc!, 'proxyTempPath', fullPath(s.prefix, d.args[0])); },
   },
 ];
+
+export const proxyModule: ConfigModule<typeof proxyFields> = { name: 'proxy', directives: proxyDirectives, fields: proxyFields };

@@ -1,10 +1,14 @@
-// Content directives: ngx_http_rewrite_module's `return` and ngx_http_autoindex_module.
+// ngx_http_rewrite_module: `return` (rewrite, if, set and break are not implemented yet).
 import { argError } from '../errors.js';
-import { FLAG, TAKE, type DirectiveSpec } from '../spec.js';
-import { flagArg, setOnce } from '../slots.js';
+import { TAKE, type DirectiveSpec } from '../spec.js';
+import { notInherited, type ConfigModule } from '../fields.js';
 import type { ReturnConf } from '../types.js';
 
-export const contentDirectives: DirectiveSpec[] = [
+export const rewriteFields = {
+  return: notInherited<ReturnConf>(),
+};
+
+const rewriteDirectives: DirectiveSpec[] = [
   {
     name: 'return', contexts: ['server', 'location'], args: TAKE(1, 2),
     handle(d, s) {
@@ -17,5 +21,6 @@ export const contentDirectives: DirectiveSpec[] = [
       s.loc!.return ??= ret;
     },
   },
-  { name: 'autoindex', contexts: ['http', 'server', 'location'], args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'autoindex', flagArg(d)); } },
 ];
+
+export const rewriteModule: ConfigModule<typeof rewriteFields> = { name: 'rewrite', directives: rewriteDirectives, fields: rewriteFields };
