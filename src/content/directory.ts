@@ -1,5 +1,6 @@
 // A request whose URI ends in "/" and maps to a directory: nginx's index module (the first
-// existing index file → internal redirect), then the autoindex module, else 403.
+// existing index file → internal redirect) and autoindex module. Each is a content-phase
+// handler of its own (src/http/modules/content.ts); when neither answers, the core's 403.
 import fs from 'node:fs';
 import { AutoindexError, listDirectory, renderAutoindex } from './autoindex.js';
 import { systemErrorText } from './error-text.js';
@@ -21,23 +22,21 @@ export type DirectoryOutcome =
 const SERVED: DirectoryOutcome = { kind: 'served' };
 const FORBIDDEN: DirectoryOutcome = { kind: 'forbidden' };
 const NOT_FOUND: DirectoryOutcome = { kind: 'not_found' };
-const NOT_ALLOWED: DirectoryOutcome = { kind: 'method_not_allowed' };
 const INTERNAL_ERROR: DirectoryOutcome = { kind: 'internal_error' };
 const STAT_OPTIONS = { throwIfNoEntry: false } as const;
 const AUTOINDEX_HEADERS = ['Content-Type', 'text/html'];
 
-export function serveDirectory(ctx: DirectoryContext, done: (outcome: DirectoryOutcome) => void): void {
+/**
+ * ngx_http_index_handler's answer for a directory URI: an internal redirect to the first index
+ * that applies, an error outcome, or null when no index applies (autoindex or 403 next).
+ */
+export function serveIndex(ctx: DirectoryContext): DirectoryOutcome | null {
+  return findIndex(ctx);
+}
+
+/** ngx_http_autoindex_handler: the listing of the directory (GET and HEAD only, checked by the caller). */
+export function serveAutoindex(ctx: DirectoryContext, done: (outcome: DirectoryOutcome) => void): void {
   const method = ctx.method ?? ctx.req.method;
-  // nginx's static handler refuses other methods first; index accepts POST, autoindex does not.
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done(NOT_ALLOWED);
-  const found = findIndex(ctx);
-  if (found !== null) return done(found);
-  if (method === 'POST' || !ctx.loc.autoindex) {
-    // nginx's content phase, when no handler took a URI ending in "/".
-    const dir = ctx.filePath.endsWith('/') ? ctx.filePath : ctx.filePath + '/';
-    ctx.logError?.('error', `directory index of "${dir}" is forbidden`);
-    return done(FORBIDDEN);
-  }
   listDirectory(ctx.filePath).then(
     (entries) => {
       const body = renderAutoindex(ctx.uri, entries);

@@ -1,15 +1,13 @@
 // What one level (a location, or a server outside its locations) needs at request time, compiled
-// once from its merged settings: templates for root/alias, return, try_files, error_page and
-// add_header; the error pages by status; the access logs it writes to.
-import type { Config, ErrorPageConf, ExpiresConf, LocationConf, MergedLocConf, ReturnConf } from '../config/types.js';
+// once from its merged settings: the core's templates for root/alias, try_files and error_page;
+// the access logs it writes to; each configured module's state, its phase steps and filters.
+import type { ErrorPageConf, LocationConf, MergedLocConf } from '../config/types.js';
 import type { AccessLogTarget } from '../log/access-log.js';
 import { NAME, NAME_VERSION } from '../version.js';
 import { compileTemplate, type CompileOptions, type Template } from './variables.js';
+import { Phase, type Generation, type HeaderFilter, type AnyHttpModule, type HttpModule, type LevelContext, type PhaseHandler } from './module.js';
 
-export interface CompiledReturn {
-  code: number;
-  text: Template | undefined;
-}
+export type { Generation } from './module.js';
 
 export type TryFilesFallback =
   | { kind: 'code'; code: number }
@@ -27,12 +25,6 @@ export interface CompiledErrorPage {
   uri: Template;
 }
 
-export interface CompiledHeader {
-  name: string;
-  value: Template;
-  always: boolean;
-}
-
 /** How the request URI becomes a path (ngx_http_map_uri_to_path). */
 export type PathMapping =
   | { kind: 'root'; root: Template }
@@ -41,54 +33,55 @@ export type PathMapping =
   /** A regex location's alias: the alias (with captures) is the whole path. */
   | { kind: 'regex-alias'; alias: Template };
 
-/**
- * One configuration generation as other modules see it while its levels compile: they keep
- * what they share across levels in `modules` (the proxy's upstreams) and register what must
- * happen when the generation is replaced (a reload, or the worker shutting down) in `onRetire`.
- */
-export interface Generation {
-  readonly config: Config;
-  readonly modules: Record<string, unknown>;
-  readonly onRetire: (() => void)[];
-}
-
 /** Provided by the runtime so that levels sharing a log file share one buffer. */
 export interface LevelCompiler {
   templates: CompileOptions;
   generation: Generation;
+  /** The worker's modules, in order (src/http/modules.ts). */
+  modules: readonly AnyHttpModule[];
   accessLogs(conf: MergedLocConf): AccessLogTarget[];
 }
 
-/**
- * Another module's per-level compilation (the proxy compiles proxy_pass, its headers and
- * templates here, once per level and config generation); the result is found in
- * level.extensions[name] by its content handler.
- */
-export type LevelExtension = (conf: MergedLocConf, location: LocationConf | undefined, templates: CompileOptions, generation: Generation) => unknown;
-const extensions: { name: string; compile: LevelExtension }[] = [];
+/** One handler of one module at one level, with that module's state there. */
+export interface PhaseStep {
+  readonly phase: Phase;
+  readonly module: HttpModule;
+  readonly handler: PhaseHandler<unknown>;
+  readonly state: unknown;
+  /** The index of the first step of the next phase (where OK jumps). */
+  nextPhase: number;
+}
 
-export function registerLevelExtension(name: string, compile: LevelExtension): void {
-  extensions.push({ name, compile });
+export interface FilterStep {
+  readonly filter: HeaderFilter<unknown>;
+  readonly state: unknown;
 }
 
 export class LocRuntime {
   readonly path: PathMapping;
-  readonly returnAction: CompiledReturn | undefined;
   readonly tryFiles: CompiledTryFiles | undefined;
   readonly errorPages: ReadonlyMap<number, CompiledErrorPage>;
-  readonly addHeaders: readonly CompiledHeader[];
-  readonly expires: ExpiresConf;
   readonly serverHeader: string;
-  /**
-   * Neither add_header nor expires: Server is the only header the header filter adds, so a
-   * response given as a flat header list can be written as ['Server', …, ...list] in one go.
-   */
-  readonly onlyServerHeader: boolean;
   readonly accessLogs: readonly AccessLogTarget[];
   /** The location's name for messages ("/images/", "@fallback"); '' at server level. */
   readonly name: string;
-  /** What registered modules compiled for this level (see registerLevelExtension). */
-  readonly extensions: Record<string, unknown> = {};
+  /** Each module's state at this level, by module id; undefined where it is not configured. */
+  readonly moduleState: unknown[] = [];
+  /**
+   * The phase handlers of the modules configured here, in phase order then module order:
+   * POST_READ and SERVER_REWRITE are read from the server's level, REWRITE to CONTENT from
+   * the location's (nginx's phase engine, with the chain made per level so that a module that is
+   * not configured here is not even called).
+   */
+  readonly steps: readonly PhaseStep[];
+  /** Where each phase's steps start in `steps` (steps.length when it has none). */
+  readonly phaseStart: readonly number[];
+  /** The location's own content handler (proxy_pass, stub_status): nginx's clcf->handler. */
+  readonly contentHandler: PhaseStep | undefined;
+  /** Header filters of the modules configured here, in module order. */
+  readonly headerFilters: readonly FilterStep[];
+  /** `satisfy any`. */
+  readonly satisfyAny: boolean;
 
   constructor(readonly conf: MergedLocConf, location: LocationConf | undefined, c: LevelCompiler, parent?: LocRuntime) {
     const t = (s: string) => compileTemplate(s, c.templates);
@@ -98,7 +91,6 @@ export class LocRuntime {
     // (Compared by value: the Config reaches workers through JSON, so objects are not shared.)
     const inherited = parent !== undefined && parent.conf.root.path === conf.root.path && parent.conf.root.alias === conf.root.alias;
     this.path = inherited ? parent.path : mapping(conf, location, t);
-    this.returnAction = conf.return ? compileReturn(conf.return, t) : undefined;
     this.tryFiles = conf.tryFiles ? compileTryFiles(conf.tryFiles, t) : undefined;
     const pages = new Map<number, CompiledErrorPage>();
     for (const page of conf.errorPages) {
@@ -107,12 +99,39 @@ export class LocRuntime {
       for (const code of page.codes) if (!pages.has(code)) pages.set(code, compiled);
     }
     this.errorPages = pages;
-    this.addHeaders = conf.addHeaders.map((h) => ({ name: h.name, value: t(h.value), always: h.always }));
-    this.expires = conf.expires;
     this.serverHeader = conf.serverTokens ? NAME_VERSION : NAME;
-    this.onlyServerHeader = this.addHeaders.length === 0 && this.expires.kind === 'off';
     this.accessLogs = c.accessLogs(conf);
-    for (const e of extensions) this.extensions[e.name] = e.compile(conf, location, c.templates, c.generation);
+    this.satisfyAny = conf.satisfy === 'any';
+    const context: LevelContext = { conf, location, templates: c.templates, generation: c.generation };
+    const steps: PhaseStep[] = [];
+    const filters: FilterStep[] = [];
+    let contentHandler: PhaseStep | undefined;
+    for (const m of c.modules) {
+      const spec = m.spec;
+      const state = spec.compileLevel?.(context);
+      if (state === undefined) continue;
+      this.moduleState[m.id] = state;
+      for (const key of Object.keys(spec.phases ?? {})) {
+        const phase = Number(key) as Phase;
+        steps.push({ phase, module: m, handler: spec.phases![phase] as PhaseHandler<unknown>, state, nextPhase: 0 });
+      }
+      if (spec.contentHandler !== undefined && contentHandler === undefined) {
+        contentHandler = { phase: Phase.CONTENT, module: m, handler: spec.contentHandler as PhaseHandler<unknown>, state, nextPhase: 0 };
+      }
+      if (spec.headerFilter !== undefined) filters.push({ filter: spec.headerFilter as HeaderFilter<unknown>, state });
+    }
+    // Stable: within a phase, handlers keep the module list's order.
+    steps.sort((a, b) => a.phase - b.phase);
+    const phaseStart: number[] = [];
+    for (let p = 0; p <= Phase.LOG; p++) {
+      const i = steps.findIndex((step) => step.phase >= p);
+      phaseStart.push(i < 0 ? steps.length : i);
+    }
+    for (const step of steps) step.nextPhase = phaseStart[step.phase + 1] ?? steps.length;
+    this.steps = steps;
+    this.phaseStart = phaseStart;
+    this.contentHandler = contentHandler;
+    this.headerFilters = filters;
   }
 }
 
@@ -123,10 +142,6 @@ function mapping(conf: MergedLocConf, location: LocationConf | undefined, t: (s:
     return { kind: 'alias', alias: t(root.path), prefixLength: location.pattern.length };
   }
   return { kind: 'root', root: t(root.path.replace(/\/+$/, '') || '/') };
-}
-
-function compileReturn(ret: ReturnConf, t: (s: string) => Template): CompiledReturn {
-  return { code: ret.code, text: ret.text !== undefined ? t(ret.text) : undefined };
 }
 
 function compileTryFiles(args: readonly string[], t: (s: string) => Template): CompiledTryFiles {

@@ -10,8 +10,8 @@ import { compileTemplate, type CompileOptions, type Template, type VariableGette
 const EVALUATING = Symbol('ngts.mapEvaluating');
 
 interface CompiledMap {
-  /** The per-request cache slot in r.modules. */
-  readonly slot: string;
+  /** Its place in the request's map cache (r.mapValues). */
+  readonly slot: number;
   source: Template | undefined;
   exact: Map<string, Template>;
   regexes: { regex: RegExp; value: Template }[];
@@ -26,7 +26,7 @@ export function mapVariables(maps: readonly MapConf[]): { getters: Map<string, V
   const getters = new Map<string, VariableGetter>();
   const compiled: { conf: MapConf; map: CompiledMap }[] = [];
   for (const conf of maps) {
-    const map: CompiledMap = { slot: `map:${conf.variable}`, source: undefined, exact: new Map(), regexes: [], defaultValue: undefined };
+    const map: CompiledMap = { slot: compiled.length, source: undefined, exact: new Map(), regexes: [], defaultValue: undefined };
     compiled.push({ conf, map });
     getters.set(conf.variable, (r) => evaluateMap(r, map));
   }
@@ -45,7 +45,7 @@ export function mapVariables(maps: readonly MapConf[]): { getters: Map<string, V
 }
 
 function evaluateMap(r: HttpRequest, map: CompiledMap): string {
-  const cache = (r.modules ??= {});
+  const cache = (r.mapValues ??= []);
   const cached = cache[map.slot];
   if (typeof cached === 'string') return cached;
   if (cached === EVALUATING) return '';

@@ -1,21 +1,19 @@
-// The request phases of nginx's http core, for one configuration generation:
-//   checks of the request line and headers → server selection → server rewrite (`return`)
-//   → find location (and client_max_body_size) → location rewrite (`return`) → try_files
-//   → content (a registered handler such as the proxy, else index/autoindex/static)
-//   → finalize (error_page, nginx's built-in pages, 444) → access log.
-// Internal redirects (index, try_files, error_page) re-enter at server rewrite; a named
-// location enters at location rewrite. Each request may change its URI 10 times (nginx's
+// nginx's phase engine for one configuration generation (ngx_http_core_run_phases):
+//   checks of the request line and headers → server selection → POST_READ, SERVER_REWRITE
+//   (the server level's steps) → FIND_CONFIG (location search, client_max_body_size) →
+//   REWRITE, PREACCESS, ACCESS (+ POST_ACCESS: `satisfy`), PRECONTENT, CONTENT (the location's
+//   steps: each level holds only the handlers of the modules configured there, loc-runtime.ts)
+//   → finalize (error_page, nginx's built-in pages, 444) → LOG (the access log, on 'close').
+// Internal redirects (index, try_files, error_page) re-enter at SERVER_REWRITE; a named
+// location enters at REWRITE. Each request may change its URI 10 times (nginx's
 // NGX_HTTP_MAX_URI_CHANGES) before it fails with 500.
-import fs from 'node:fs';
 import type http from 'node:http';
 import type { Socket } from 'node:net';
-import { serveDirectory, type DirectoryContext, type DirectoryOutcome } from '../content/directory.js';
-import { serveFile, type StaticOutcome } from '../content/static.js';
+import type { DirectoryOutcome } from '../content/directory.js';
 import type { ErrorLog } from '../log/error-log.js';
 import type { LogLevel } from '../config/types.js';
-import { httpDateNow } from '../log/clock.js';
 import { readRequestHead } from './request-head.js';
-import type { LocRuntime } from './loc-runtime.js';
+import { DECLINED, DONE, OK, Phase } from './module.js';
 import { contentTypeFor } from './content-type.js';
 import { NgtsResponse } from './response.js';
 import { HttpRequest, type ConnectionState } from './request.js';
@@ -24,18 +22,7 @@ import { isRedirect, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-res
 import { resolveInternalUri } from './uri.js';
 import { mapUriToPath } from './path-map.js';
 import { logRequest } from './request-log.js';
-import { absoluteLocation, headerSafe } from './location-header.js';
-
-/**
- * A content handler of another module (the proxy): returns true when it takes the request (it
- * then answers through r.res and may call core.finalize for errors).
- */
-export type ContentHandler = (r: HttpRequest, core: HttpCore) => boolean;
-const contentHandlers: ContentHandler[] = [];
-
-export function registerContentHandler(handler: ContentHandler): void {
-  contentHandlers.push(handler);
-}
+import { headerSafe } from './location-header.js';
 
 export interface CoreOptions {
   errorLog: ErrorLog;
@@ -123,13 +110,13 @@ export class HttpCore {
       setImmediate(startAfterBodyCheck, this, r);
       return;
     }
-    this.serverRewrite(r);
+    this.serverPhases(r, Phase.POST_READ);
   }
 
   /** Runs the phases unless the connection was already answered and closed. */
   resume(r: HttpRequest): void {
     if (r.done || r.socket.destroyed || !r.socket.writable) return;
-    this.serverRewrite(r);
+    this.serverPhases(r, Phase.POST_READ);
   }
 
   /** A request refused while reading it: nginx answers and closes the connection. */
@@ -139,12 +126,18 @@ export class HttpCore {
     this.sendSpecial(r, status);
   }
 
-  // Rewrite phase at server level (nginx's server_rewrite): a server-level `return`.
-  private serverRewrite(r: HttpRequest): void {
+  /** POST_READ (a new request) or SERVER_REWRITE (an internal redirect) to FIND_CONFIG. */
+  private serverPhases(r: HttpRequest, from: Phase): void {
     const level = r.vhost!.level;
-    if (level.returnAction) {
-      r.level = level;
-      return this.doReturn(r, level);
+    r.level = level;
+    const steps = level.steps;
+    const end = level.phaseStart[Phase.FIND_CONFIG];
+    for (let i = level.phaseStart[from]; i < end; i++) {
+      const step = steps[i];
+      const rc = step.handler(r, step.state, this);
+      if (rc === DECLINED || rc === OK) continue;
+      if (rc !== DONE) this.finalize(r, rc);
+      return;
     }
     this.findLocation(r);
   }
@@ -167,68 +160,98 @@ export class HttpCore {
       r.res.shouldKeepAlive = false;
       return this.finalize(r, 413);
     }
-    this.locationRewrite(r);
+    this.locationPhases(r, r.level.phaseStart[Phase.REWRITE]);
   }
 
-  // Rewrite phase of the location (`return`), then try_files, then content.
-  private locationRewrite(r: HttpRequest): void {
+  /**
+   * The location's steps from `from` (REWRITE to CONTENT). A handler that returned DONE and
+   * goes on asynchronously calls continuePhases when it is through.
+   */
+  private locationPhases(r: HttpRequest, from: number): void {
     const level = r.level!;
-    if (level.returnAction && r.location) return this.doReturn(r, level);
-    if (level.tryFiles) return this.tryFiles(r, level, 0);
+    const steps = level.steps;
+    const content = level.phaseStart[Phase.CONTENT];
+    for (let i = from; i < content; i++) {
+      const step = steps[i];
+      // POST_ACCESS: under `satisfy any`, a refusal stands unless some access module granted.
+      if (r.accessCode !== 0 && step.phase > Phase.ACCESS) return this.refuseAccess(r);
+      r.phaseStep = i;
+      const rc = step.handler(r, step.state, this);
+      if (rc === DECLINED) continue;
+      if (rc === DONE) return;
+      if (step.phase === Phase.ACCESS) {
+        // nginx's access checker: under `satisfy all` every module must grant; under `any`,
+        // one grant ends the phase and a refusal is kept (401 over 403) for POST_ACCESS.
+        if (rc === OK) {
+          if (level.satisfyAny) {
+            r.accessCode = 0;
+            i = step.nextPhase - 1;
+          }
+          continue;
+        }
+        if (!level.satisfyAny) return this.finalize(r, rc);
+        if (r.accessCode !== 401) r.accessCode = rc;
+        continue;
+      }
+      if (rc === OK) {
+        i = step.nextPhase - 1;
+        continue;
+      }
+      return this.finalize(r, rc);
+    }
+    if (r.accessCode !== 0) return this.refuseAccess(r);
     this.content(r);
   }
 
-  /** ngx_http_rewrite_module's return. */
-  private doReturn(r: HttpRequest, level: LocRuntime): void {
-    const { code, text } = level.returnAction!;
-    if (code === 444) return this.finalize(r, 444);
-    if (isRedirect(code) || code === 305 || code === 306) {
-      if (text) r.res.setHeader('Location', absoluteLocation(r, headerSafe(text.evaluate(r))));
-      return this.finalize(r, code);
-    }
-    if (text === undefined) {
-      if (code >= 300 || code === 204) return this.finalize(r, code);
-      return this.sendText(r, code, '');
-    }
-    this.sendText(r, code, text.evaluate(r));
+  private refuseAccess(r: HttpRequest): void {
+    const code = r.accessCode;
+    r.accessCode = 0;
+    this.finalize(r, code);
   }
 
-  private sendText(r: HttpRequest, status: number, body: string): void {
+  /** An asynchronous phase handler is through: the steps after it run. */
+  continuePhases(r: HttpRequest): void {
+    if (r.done) return;
+    this.locationPhases(r, r.phaseStep + 1);
+  }
+
+  /**
+   * CONTENT: the location's own handler (proxy_pass, stub_status) if it has one, else the
+   * content phase's handlers in module order (index, autoindex, static); if none takes the
+   * request, nginx's ngx_http_core_content_phase answers 403 for a directory URI, else 404.
+   */
+  private content(r: HttpRequest): void {
+    const level = r.level!;
+    const own = level.contentHandler;
+    if (own !== undefined) {
+      own.handler(r, own.state, this);
+      return;
+    }
+    const steps = level.steps;
+    for (let i = level.phaseStart[Phase.CONTENT]; i < steps.length; i++) {
+      const step = steps[i];
+      if (step.phase !== Phase.CONTENT) break;
+      const rc = step.handler(r, step.state, this);
+      if (rc === DECLINED) continue;
+      if (rc !== DONE && rc !== OK) this.finalize(r, rc);
+      return;
+    }
+    const uri = r.uri;
+    if (uri.charCodeAt(uri.length - 1) === 0x2f /* / */) {
+      const dir = mapUriToPath(r, uri);
+      if (dir !== undefined) this.logError(r, 'error', `directory index of "${dir.endsWith('/') ? dir : dir + '/'}" is forbidden`);
+      return this.finalize(r, 403);
+    }
+    this.finalize(r, 404);
+  }
+
+  /** A body of its own for a status (return, the rewrite module). */
+  sendText(r: HttpRequest, status: number, body: string): void {
     const res = r.res;
     res.statusCode = status;
     res.setHeader('Content-Type', contentTypeFor(r.uri, r.level!.conf));
     res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(r.method === 'HEAD' ? undefined : body);
-  }
-
-  // ngx_http_try_files_handler: the first candidate that exists (a file, or a directory when
-  // written with "/") becomes $uri in this location; else the last argument decides.
-  private tryFiles(r: HttpRequest, level: LocRuntime, index: number): void {
-    const tf = level.tryFiles!;
-    if (index < tf.candidates.length) {
-      const candidate = tf.candidates[index];
-      const uri = candidate.path.evaluate(r);
-      const file = uri.startsWith('/') ? mapUriToPath(r, uri) : undefined;
-      if (file === undefined) return this.tryFiles(r, level, index + 1);
-      fs.stat(file, (err, st) => {
-        if (r.done) return;
-        try {
-          if (err || st.isDirectory() !== candidate.directory) return this.tryFiles(r, level, index + 1);
-          // nginx keeps the URI as written: "$uri/" found for "/dir" leaves "/dir", so the
-          // static module answers the 301 to "/dir/".
-          r.uri = uri;
-          this.content(r);
-        } catch (e) {
-          this.internalError(r.res, e);
-        }
-      });
-      return;
-    }
-    const fb = tf.fallback;
-    if (fb.kind === 'code') return this.finalize(r, fb.code);
-    if (fb.kind === 'named') return this.namedRedirect(r, fb.name);
-    const [path, args] = splitArgs(fb.uri.evaluate(r));
-    this.internalRedirect(r, path, args);
   }
 
   /** ngx_http_internal_redirect: a new URI (and args), location search from the start. */
@@ -242,7 +265,7 @@ export class HttpCore {
     r.validUnparsedUri = false;
     r.uri = normalized;
     r.args = args;
-    this.serverRewrite(r);
+    this.serverPhases(r, Phase.SERVER_REWRITE);
   }
 
   /** ngx_http_named_location. */
@@ -258,48 +281,10 @@ export class HttpCore {
     }
     r.location = node;
     r.level = node.level;
-    this.locationRewrite(r);
+    this.locationPhases(r, node.level.phaseStart[Phase.REWRITE]);
   }
 
-  private content(r: HttpRequest): void {
-    for (let i = 0; i < contentHandlers.length; i++) if (contentHandlers[i](r, this)) return;
-    const file = mapUriToPath(r, r.uri);
-    if (file === undefined) return this.finalize(r, 404);
-    r.filePath = file;
-    const uri = r.uri;
-    if (uri.charCodeAt(uri.length - 1) === 0x2f /* / */) {
-      // The index and autoindex modules decline other methods; the static module answers 405.
-      if (r.method !== 'GET' && r.method !== 'HEAD' && r.method !== 'POST') return this.finalize(r, 405);
-      const ctx = new ContentContext(this, r, file, uri);
-      serveDirectory(ctx, ctx.onDirectory);
-      return;
-    }
-    const ctx = new ContentContext(this, r, file, uri);
-    serveFile(ctx, ctx.onFile);
-  }
-
-  /** @internal The static module's answer for r (ContentContext.onFile). */
-  afterFile(r: HttpRequest, outcome: StaticOutcome): void {
-    if (r.done) return;
-    switch (outcome) {
-      case 'served':
-        return;
-      // The static module wrote the error-log line (logError in the context).
-      case 'not_found':
-        return this.finalize(r, 404);
-      case 'forbidden':
-        return this.finalize(r, 403);
-      case 'method_not_allowed':
-        return this.finalize(r, 405);
-      case 'directory':
-        r.res.setHeader('Location', absoluteLocation(r, headerSafe(r.uri + '/' + (r.args ? '?' + r.args : ''))));
-        return this.finalize(r, 301);
-      default:
-        return this.unexpectedOutcome(r, outcome);
-    }
-  }
-
-  /** @internal The index/autoindex answer for r (ContentContext.onDirectory). */
+  /** The index or autoindex module's answer for r (src/http/modules/content.ts). */
   afterDirectory(r: HttpRequest, outcome: DirectoryOutcome): void {
     if (r.done) return;
     switch (outcome.kind) {
@@ -400,62 +385,6 @@ export class HttpCore {
     const referrer = r.req.headers.referer;
     if (referrer !== undefined) line += `, referrer: "${referrer}"`;
     log.log(level, line);
-  }
-}
-
-/**
- * What the static, index and autoindex modules get for one request: the static module's
- * context with its optional members (`method`: r->method after an error_page;
- * `sendSpecialResponse`: 412/416 through error_page; `logError`), and the callbacks for their
- * outcome. One object per request, methods on the prototype: no closures on the hot path.
- */
-class ContentContext implements DirectoryContext {
-  readonly req: http.IncomingMessage;
-  readonly res: http.ServerResponse;
-  readonly loc: DirectoryContext['loc'];
-  readonly method: string;
-  /** serveFile's callback (an arrow function: it is called unbound). */
-  readonly onFile = (outcome: StaticOutcome): void => {
-    try {
-      this.core.afterFile(this.r, outcome);
-    } catch (e) {
-      this.core.internalError(this.r.res, e);
-    }
-  };
-
-  constructor(private readonly core: HttpCore, private readonly r: HttpRequest, readonly filePath: string, readonly uri: string) {
-    this.req = r.req;
-    this.res = r.res;
-    this.loc = r.level!.conf;
-    this.method = r.method;
-  }
-
-  /** serveDirectory's callback. */
-  get onDirectory(): (outcome: DirectoryOutcome) => void {
-    return (outcome) => {
-      try {
-        this.core.afterDirectory(this.r, outcome);
-      } catch (e) {
-        this.core.internalError(this.r.res, e);
-      }
-    };
-  }
-
-  /**
-   * Nothing to do here: NgtsResponse.writeHead applies add_header and expires when the status
-   * line is written (it then also sees the headers given to writeHead, such as Last-Modified for
-   * `expires modified`).
-   */
-  beforeHeaders(): void {}
-
-  sendSpecialResponse(status: number): void {
-    this.core.finalize(this.r, status);
-  }
-
-  logError(level: LogLevel, message: string): void {
-    // log_not_found off silences ENOENT only, as in nginx.
-    if (!this.r.level!.conf.logNotFound && message.includes('(2: No such file or directory)')) return;
-    this.core.logError(this.r, level, message);
   }
 }
 

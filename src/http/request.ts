@@ -62,8 +62,14 @@ export class HttpRequest {
   bodyBytes = 0;
   /** This request's number on its connection ($connection_requests). */
   readonly connectionRequests: number;
-  /** Per-request state of other modules (the proxy's upstream log for $upstream_* variables). */
-  modules: Record<string, unknown> | undefined = undefined;
+  /** Per-request state of modules, by module id (HttpModule.requestState): nginx's r->ctx. */
+  ctx: unknown[] | undefined = undefined;
+  /** The values of `map` variables evaluated so far, by map (map.ts). */
+  mapValues: (string | symbol)[] | undefined = undefined;
+  /** Where the request is in its level's phase steps (the engine resumes after it). */
+  phaseStep = 0;
+  /** The access phase's refusal kept for POST_ACCESS under `satisfy any` (nginx's r->access_code). */
+  accessCode = 0;
   /**
    * For a request with "Upgrade" (node's 'upgrade' event): the bytes read after its head. A
    * content handler that takes the upgrade (the proxy's WebSocket path) owns r.socket from then on.

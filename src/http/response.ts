@@ -4,18 +4,12 @@
 // add_header and expires (only on nginx's "safe" statuses unless `always`), keep-alive limits
 // and send_timeout. (nginx does the same in its header filters.)
 import http from 'node:http';
-import { httpDate, httpDateNow } from '../log/clock.js';
+import { httpDateNow } from '../log/clock.js';
 import type { HttpRequest } from './request.js';
-import { closesConnection, isSafeStatus, reasonPhrase } from './special-response.js';
+import type { BodyFilter } from './module.js';
+import { closesConnection, reasonPhrase } from './special-response.js';
 
 type Headers = http.OutgoingHttpHeaders | http.OutgoingHttpHeader[];
-
-// eslint-disable-next-line no-control-regex
-const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-
-// "Thu, 31 Dec 2037 23:55:55 GMT" and 10 years, as nginx's `expires max` writes them.
-const EXPIRES_MAX = 'Thu, 31 Dec 2037 23:55:55 GMT';
-const EXPIRES_EPOCH = 'Thu, 01 Jan 1970 00:00:01 GMT';
 
 // node's store of headers set one by one (null until the first setHeader). When it is null,
 // writeHead(status, flatList) hands the list straight to _storeHeader; once anything was set,
@@ -45,6 +39,9 @@ export class NgtsResponse extends http.ServerResponse {
    * straight into its list instead.
    */
   private ngtsBaseServer: string | null = null;
+  /** The first and last body filter installed for this response (null: none). */
+  private ngtsBodyIn: BodyFilter | null = null;
+  private ngtsBodyOut: BodyFilter | null = null;
 
   /** Called by the core when the request arrives (see ngtsBaseServer). */
   startHeaders(defaultServerHeader: string): void {
@@ -94,6 +91,23 @@ export class NgtsResponse extends http.ServerResponse {
   // write/end take a callback in any position and treat undefined as absent.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override write(chunk: any, encoding?: any, callback?: any): boolean {
+    if (this.ngtsBodyIn === null && !this.headersSent) this.headersBeforeBody();
+    if (this.ngtsBodyIn !== null) return this.ngtsBodyIn.write(chunk, encoding, callback);
+    return this.rawWrite(chunk, encoding, callback);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override end(chunk?: any, encoding?: any, callback?: any): this {
+    if (this.ngtsBodyIn === null && !this.headersSent) this.headersBeforeBody();
+    if (this.ngtsBodyIn !== null) {
+      this.ngtsBodyIn.end(chunk, encoding, callback);
+      return this;
+    }
+    return this.rawEnd(chunk, encoding, callback);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private rawWrite(chunk: any, encoding?: any, callback?: any): boolean {
     this.ngtsBodyBytes += byteLength(chunk, encoding);
     const accepted = (super.write as (c: unknown, e: unknown, cb: unknown) => boolean)(chunk, encoding, callback);
     if (this.ngtsSendTimeout !== 0) this.armSendTimeout();
@@ -101,11 +115,57 @@ export class NgtsResponse extends http.ServerResponse {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override end(chunk?: any, encoding?: any, callback?: any): this {
+  private rawEnd(chunk?: any, encoding?: any, callback?: any): this {
     if (typeof chunk !== 'function') this.ngtsBodyBytes += byteLength(chunk, encoding);
     (super.end as (c: unknown, e: unknown, cb: unknown) => this)(chunk, encoding, callback);
     if (this.ngtsSendTimeout !== 0) this.armSendTimeout();
     return this;
+  }
+
+  /**
+   * A body written before writeHead (statusCode and setHeader, then end(body)): where the level
+   * has header filters, they run now, before the first byte, so that one may install a body
+   * filter. Elsewhere node writes the head itself, as before.
+   */
+  private headersBeforeBody(): void {
+    const r = this.ngts;
+    const level = r === undefined ? undefined : r.level ?? r.vhost?.level;
+    if (level === undefined || level.headerFilters.length === 0) return;
+    this.writeHead(this.statusCode);
+  }
+
+  /**
+   * A body filter for this response (called by a header filter): the body the content handler
+   * writes goes through it, and through the filters installed after it, to the client.
+   */
+  addBodyFilter(filter: BodyFilter): void {
+    const last = this.ngtsBodyOut;
+    this.ngtsBodyOut = filter;
+    if (last === null) {
+      this.ngtsBodyIn = filter;
+      // A writer waiting for 'drain' (a pipe, FileSender) waits on the filter's input.
+      filter.on('drain', () => this.emit('drain'));
+      filter.on('error', (e: Error) => this.destroy(e));
+    } else {
+      last.pipe(filter);
+      filter.on('error', (e: Error) => this.destroy(e));
+    }
+  }
+
+  /** After the header filters: the last body filter's output goes to the client. */
+  private connectBodyFilters(): void {
+    const out = this.ngtsBodyOut;
+    if (out === null) return;
+    const resume = (): void => {
+      out.resume();
+    };
+    out.on('data', (chunk: Buffer) => {
+      if (!this.rawWrite(chunk)) {
+        out.pause();
+        this.once('drain', resume);
+      }
+    });
+    out.once('end', () => this.rawEnd());
   }
 
   override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
@@ -116,17 +176,17 @@ export class NgtsResponse extends http.ServerResponse {
     }
     const status = r.errStatus || statusCode;
     r.status = status;
-    let extra = (typeof reason === 'string' ? headers : reason) as Headers | undefined;
+    const extra = (typeof reason === 'string' ? headers : reason) as Headers | undefined;
     if (this.fastHead(r, status, statusCode, reason, extra)) return this;
     this.storeBaseHeaders();
+    // The headers given to writeHead join the store first (as node would merge them: a name
+    // given replaces what was set, repeats stay), so that header filters see every header.
+    if (extra !== undefined) storeHeaders(this, extra);
     // ngx_http_header_filter drops Last-Modified unless the status is 200, 206 or 304.
-    if (status !== 200 && status !== 206 && status !== 304) {
-      this.removeHeader('Last-Modified');
-      if (extra) extra = withoutHeader(extra, 'last-modified');
-    }
-    this.applyNgtsHeaders(status, extra);
+    if (status !== 200 && status !== 206 && status !== 304) this.removeHeader('Last-Modified');
+    this.applyNgtsHeaders(r, status);
     const text = typeof reason === 'string' ? reason : (status === statusCode && this.statusMessage) || reasonPhrase(status);
-    return super.writeHead(status, text, extra as Headers);
+    return super.writeHead(status, text);
   }
 
   /**
@@ -168,7 +228,7 @@ export class NgtsResponse extends http.ServerResponse {
     if (status !== 200 && status !== 206 && status !== 304) return false;
     if ((this as unknown as Record<symbol, unknown>)[kOutHeaders] !== null) return false;
     const level = r.level ?? r.vhost?.level;
-    return level !== undefined && level.onlyServerHeader;
+    return level !== undefined && level.headerFilters.length === 0;
   }
 
   /** After the fast path the headers live in its list, not in node's store. */
@@ -185,26 +245,20 @@ export class NgtsResponse extends http.ServerResponse {
     return found;
   }
 
-  /** Applied once, when the status line is written; `extra`: the headers given to writeHead. */
-  private applyNgtsHeaders(status: number, extra: Headers | undefined): void {
-    const r = this.ngts;
-    if (r === undefined || this.ngtsHeadersApplied) return;
+  /**
+   * Applied once, when the status line is written: Server, then the header filters of the
+   * modules configured at the level (nginx's header filter chain), then the connection rules.
+   */
+  private applyNgtsHeaders(r: HttpRequest, status: number): void {
+    if (this.ngtsHeadersApplied) return;
     this.ngtsHeadersApplied = true;
     const level = r.level ?? r.vhost?.level;
     if (!level) return;
     if (!this.keepServerHeader) this.setHeader('Server', level.serverHeader);
-    const safe = isSafeStatus(status);
-    if (safe && level.expires.kind !== 'off') this.setExpires(level.expires, extra);
-    const list = level.addHeaders;
-    for (let i = 0; i < list.length; i++) {
-      const h = list[i];
-      if (!safe && !h.always) continue;
-      const value = h.value.evaluate(r);
-      // A value from variables may hold characters no header can carry: nginx would send them
-      // raw; node refuses them, so the header is left out rather than failing the response.
-      if (value !== '' && !INVALID_HEADER_VALUE.test(value)) this.appendHeader(h.name, value);
-    }
+    const filters = level.headerFilters;
+    for (let i = 0; i < filters.length; i++) filters[i].filter(r, this, status, filters[i].state);
     this.applyConnectionRules(r, level.conf, status);
+    this.connectBodyFilters();
   }
 
   /** keepalive_requests, keepalive_timeout and send_timeout, for this response. */
@@ -231,69 +285,23 @@ export class NgtsResponse extends http.ServerResponse {
     this.ngtsSendTimeout = 0;
   }
 
-  // ngx_http_set_expires: Expires and Cache-Control, from the access time or Last-Modified.
-  private setExpires(e: NonNullable<HttpRequest['level']>['expires'], extra: Headers | undefined): void {
-    if (e.kind === 'max') {
-      this.setHeader('Expires', EXPIRES_MAX);
-      this.setHeader('Cache-Control', 'max-age=315360000');
-      return;
-    }
-    if (e.kind === 'epoch') {
-      this.setHeader('Expires', EXPIRES_EPOCH);
-      this.setHeader('Cache-Control', 'no-cache');
-      return;
-    }
-    if (e.kind === 'off') return;
-    const now = Math.floor(Date.now() / 1000);
-    let expiresAt: number;
-    let maxAge: number;
-    if (e.kind === 'daily') {
-      expiresAt = nextTimeOfDay(now, e.seconds);
-      maxAge = expiresAt - now;
-    } else {
-      const lm = e.kind === 'modified' ? Date.parse(String(this.getHeader('Last-Modified') ?? headerIn(extra, 'last-modified') ?? '')) : NaN;
-      if (Number.isNaN(lm)) {
-        maxAge = e.seconds;
-        expiresAt = now + e.seconds;
-      } else {
-        expiresAt = Math.floor(lm / 1000) + e.seconds;
-        maxAge = expiresAt - now;
-      }
-    }
-    this.setHeader('Expires', httpDate(expiresAt * 1000));
-    const negative = (e.kind !== 'daily' && e.seconds < 0) || maxAge < 0;
-    this.setHeader('Cache-Control', negative ? 'no-cache' : `max-age=${maxAge}`);
-  }
 }
 
-function headerIn(headers: Headers | undefined, lower: string): unknown {
-  if (!headers) return undefined;
+/** node's merge of writeHead's headers into the store: a name given replaces, repeats stay. */
+function storeHeaders(res: http.ServerResponse, headers: Headers): void {
   if (!Array.isArray(headers)) {
-    for (const k of Object.keys(headers)) if (k.toLowerCase() === lower) return headers[k];
-    return undefined;
+    for (const k of Object.keys(headers)) {
+      const v = headers[k];
+      if (v !== undefined) res.setHeader(k, v);
+    }
+    return;
   }
-  if (headers.length > 0 && Array.isArray(headers[0])) {
-    return (headers as unknown as [string, string][]).find(([k]) => k.toLowerCase() === lower)?.[1];
-  }
-  for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === lower) return headers[i + 1];
-  return undefined;
-}
-
-/** `headers` as writeHead takes them (an object, [name, value] pairs or a flat list) minus one name. */
-function withoutHeader(headers: Headers, lower: string): Headers {
-  if (!Array.isArray(headers)) {
-    const copy: http.OutgoingHttpHeaders = {};
-    for (const k of Object.keys(headers)) if (k.toLowerCase() !== lower) copy[k] = headers[k];
-    return copy;
-  }
-  if (headers.length > 0 && Array.isArray(headers[0])) {
-    return (headers as unknown as [string, string][]).filter(([k]) => k.toLowerCase() !== lower) as unknown as Headers;
-  }
-  const out: http.OutgoingHttpHeader[] = [];
-  for (let i = 0; i + 1 < headers.length; i += 2) {
-    if (String(headers[i]).toLowerCase() !== lower) out.push(headers[i], headers[i + 1]);
-  }
-  return out;
+  const pairs = headers.length > 0 && Array.isArray(headers[0]);
+  const name = (i: number): string => String(pairs ? (headers[i] as unknown as string[])[0] : headers[i * 2]);
+  const value = (i: number): string => String(pairs ? (headers[i] as unknown as string[])[1] : headers[i * 2 + 1]);
+  const n = pairs ? headers.length : headers.length >> 1;
+  for (let i = 0; i < n; i++) res.removeHeader(name(i));
+  for (let i = 0; i < n; i++) res.appendHeader(name(i), value(i));
 }
 
 function byteLength(chunk: unknown, encoding: unknown): number {
@@ -302,14 +310,3 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return (chunk as Uint8Array).byteLength ?? 0;
 }
 
-/** ngx_next_time: the next moment (local time) at `secondsOfDay` after `now`. */
-function nextTimeOfDay(now: number, secondsOfDay: number): number {
-  const d = new Date(now * 1000);
-  d.setHours(0, 0, 0, 0);
-  let t = Math.floor(d.getTime() / 1000) + secondsOfDay;
-  if (t <= now) {
-    d.setDate(d.getDate() + 1);
-    t = Math.floor(d.getTime() / 1000) + secondsOfDay;
-  }
-  return t;
-}

@@ -11,12 +11,12 @@ import { AccessLogFile, type AccessLogTarget } from '../log/access-log.js';
 import type { ErrorLog } from '../log/error-log.js';
 import { compileLogFormat } from '../log/log-format.js';
 import './builtin-variables.js';
-import '../status/content.js';
 import { mapVariables } from './map.js';
-import '../proxy/http-module.js';
+import { HTTP_MODULES } from './module-list.js';
+import type { AnyHttpModule, Generation } from './module.js';
 import { answerClientError } from './client-error.js';
 import { Connection, type LocalAddress } from './connection.js';
-import type { Generation, LevelCompiler } from './loc-runtime.js';
+import type { LevelCompiler } from './loc-runtime.js';
 import { HttpCore } from './phases.js';
 import { NgtsResponse } from './response.js';
 import { ServerNameTable } from './server-names.js';
@@ -30,6 +30,8 @@ export interface HttpRuntimeOptions {
   isDraining(): boolean;
   /** Called first for every request (the worker's connection drain). */
   onRequest?(req: http.IncomingMessage, res: http.ServerResponse): void;
+  /** The modules, in order; default: the worker's list (src/http/module-list.ts). */
+  modules?: readonly AnyHttpModule[];
 }
 
 export interface ListeningServer {
@@ -91,7 +93,7 @@ function socketGroups(byAddress: Map<string, AddressEntry>): { main: AddressEntr
 export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): HttpRuntime {
   const httpConf = config.http;
   const logFiles = new Map<string, AccessLogFile>();
-  const compiler = levelCompiler(config, (a) => {
+  const compiler = levelCompiler(config, options.modules ?? HTTP_MODULES, (a) => {
     let file = logFiles.get(a.path);
     if (!file) {
       file = new AccessLogFile(a.path, a.buffer ?? 0, a.flush, options.errorLog);
@@ -203,7 +205,7 @@ function boundAddress(server: http.Server, socket: Socket): LocalAddress {
  * Compiles levels with shared log files (one per path, from `openLog`; undefined: compile the
  * formats only, for checking) and formats (one per name).
  */
-export function levelCompiler(config: Config, openLog: ((conf: AccessLogConf) => AccessLogFile) | undefined): LevelCompiler {
+export function levelCompiler(config: Config, modules: readonly AnyHttpModule[], openLog: ((conf: AccessLogConf) => AccessLogFile) | undefined): LevelCompiler {
   const captureNames = new Set<string>();
   for (const s of config.http?.servers ?? []) {
     for (const n of s.serverNames) if (n.startsWith('~')) namedGroups(n).forEach((g) => captureNames.add(g));
@@ -218,7 +220,7 @@ export function levelCompiler(config: Config, openLog: ((conf: AccessLogConf) =>
   const maps = mapVariables(config.http?.maps ?? []);
   const templates = { captureNames, variables: maps.getters };
   maps.compile(templates);
-  const generation: Generation = { config, modules: {}, onRetire: [] };
+  const generation: Generation = { config, modules: [], onRetire: [] };
   const formatConfs: Record<string, LogFormatConf> = { combined: COMBINED_FORMAT, ...(config.http?.logFormats ?? {}) };
   const formats = new Map<string, Template>();
   const format = (name: string): Template => {
@@ -232,6 +234,7 @@ export function levelCompiler(config: Config, openLog: ((conf: AccessLogConf) =>
   return {
     templates,
     generation,
+    modules,
     accessLogs(conf: MergedLocConf): AccessLogTarget[] {
       const targets: AccessLogTarget[] = [];
       for (const a of conf.accessLogs) {

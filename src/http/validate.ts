@@ -5,6 +5,7 @@
 import { ConfigError } from '../config/errors.js';
 import { LoadFailure, type LoadResult } from '../config/load.js';
 import { levelCompiler } from './runtime.js';
+import { HTTP_MODULES } from './module-list.js';
 import { TemplateSyntaxError, UnknownVariableError } from './variables.js';
 import { VirtualServer } from './virtual-server.js';
 
@@ -13,7 +14,7 @@ export function checkHttpConfig(result: LoadResult): LoadResult {
   if (!config.http) return result;
   try {
     // Map templates compile with the level compiler: an unknown variable there is refused too.
-    const compiler = levelCompiler(config, undefined);
+    const compiler = levelCompiler(config, HTTP_MODULES, undefined);
     for (const s of config.http.servers) new VirtualServer(s, compiler);
   } catch (e) {
     if (e instanceof UnknownVariableError || e instanceof TemplateSyntaxError) {

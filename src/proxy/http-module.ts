@@ -5,12 +5,11 @@
 // $proxy_host/$proxy_port and of the $upstream_* log, and the error-log context. The handler is
 // the content handler of every level that has proxy_pass.
 import type http from 'node:http';
-import type { LocationConf, MergedLocConf } from '../config/types.js';
-import { registerLevelExtension, type Generation } from '../http/loc-runtime.js';
-import { registerContentHandler, type HttpCore } from '../http/phases.js';
+import { DONE, defineHttpModule, type Generation, type LevelContext } from '../http/module.js';
+import type { HttpCore } from '../http/phases.js';
 import type { HttpRequest } from '../http/request.js';
 import type { NgtsResponse } from '../http/response.js';
-import { compileTemplate, registerVariable, type CompileOptions, type Template } from '../http/variables.js';
+import { compileTemplate, type CompileOptions, type Template } from '../http/variables.js';
 import type { ErrorLog } from '../log/error-log.js';
 import { ProxyHandler, type ProxyDone, type ProxyErrorContext, type ProxyOutcome, type ProxyPlan } from './handler.js';
 import { proxyAddXForwardedFor } from './headers.js';
@@ -18,8 +17,6 @@ import { compileProxyLocation, proxyHost, resolveUpstream, type ProxyLocation } 
 import { UpstreamLog } from './upstream-log.js';
 import { Upstream, Upstreams } from './upstreams.js';
 import { parseProxyPass, upstreamUri, type ProxyPassUrl } from './uri.js';
-
-const MODULE = 'proxy';
 
 /** What one configuration generation shares between its proxy locations. */
 class ProxyGeneration {
@@ -50,9 +47,9 @@ interface CompiledProxy {
   readonly setsUpgrade: boolean;
 }
 
-function compileLevel(conf: MergedLocConf, location: LocationConf | undefined, templates: CompileOptions, generation: Generation): CompiledProxy | undefined {
+function compileLevel({ conf, location, templates, generation }: LevelContext): CompiledProxy | undefined {
   if (conf.proxyPass === undefined || location === undefined) return undefined;
-  const gen = (generation.modules[MODULE] ??= new ProxyGeneration(generation, templates)) as ProxyGeneration;
+  const gen = proxyHttpModule.generationState(generation, () => new ProxyGeneration(generation, templates));
   const pl = compileProxyLocation(conf, location, gen.upstreams);
   if (pl === undefined) return undefined;
   return {
@@ -123,7 +120,7 @@ class ProxyRequest implements ProxyPlan, ProxyErrorContext {
 }
 
 function proxyState(r: HttpRequest): ProxyRequest | undefined {
-  return r.modules?.[MODULE] as ProxyRequest | undefined;
+  return proxyHttpModule.requestState(r);
 }
 
 let engine: ProxyHandler | undefined;
@@ -133,9 +130,7 @@ function proxyEngine(errorLog: ErrorLog): ProxyHandler {
   return (engine ??= new ProxyHandler(errorLog));
 }
 
-function proxyContent(r: HttpRequest, core: HttpCore): boolean {
-  const cp = r.level!.extensions[MODULE] as CompiledProxy | undefined;
-  if (cp === undefined) return false;
+function proxyContent(r: HttpRequest, cp: CompiledProxy, core: HttpCore): number {
   const pl = cp.location;
   let pass = pl.pass;
   let upstream = pl.upstream;
@@ -145,12 +140,12 @@ function proxyContent(r: HttpRequest, core: HttpCore): boolean {
     if (pass === undefined) {
       core.logError(r, 'error', `invalid URL prefix in "${url}"`);
       core.finalize(r, 500);
-      return true;
+      return DONE;
     }
     upstream = resolveUpstream(pass, cp.generation.upstreams);
   }
   const p = new ProxyRequest(r, core, pl, pass, upstream!);
-  (r.modules ??= {})[MODULE] = p;
+  proxyHttpModule.setRequestState(r, p);
   // The client's URI as received, unless an internal redirect changed it (nginx's
   // valid_unparsed_uri; a named location keeps it): then the normalized one, escaped again.
   const url = r.req.url ?? '';
@@ -171,7 +166,7 @@ function proxyContent(r: HttpRequest, core: HttpCore): boolean {
   } else {
     proxy.handle(r.req, r.res, p, p.done);
   }
-  return true;
+  return DONE;
 }
 
 /** nginx tunnels only when the Upgrade header it sends has a value. */
@@ -181,20 +176,24 @@ function upgradeSet(pl: ProxyLocation, values: readonly string[]): boolean {
   return false;
 }
 
-registerLevelExtension(MODULE, compileLevel);
-registerContentHandler(proxyContent);
-
-registerVariable('proxy_host', (r) => {
-  const p = proxyState(r);
-  return p === undefined ? '' : proxyHost(p.pass);
+export const proxyHttpModule = defineHttpModule<CompiledProxy, ProxyRequest>({
+  name: 'proxy',
+  compileLevel,
+  contentHandler: proxyContent,
+  variables: {
+    proxy_host: (r) => {
+      const p = proxyState(r);
+      return p === undefined ? '' : proxyHost(p.pass);
+    },
+    proxy_port: (r) => {
+      const p = proxyState(r);
+      return p === undefined ? '' : String(p.pass.port);
+    },
+    proxy_add_x_forwarded_for: (r) => proxyAddXForwardedFor(r.req),
+    upstream_addr: (r) => proxyState(r)?.upstreamLog.addr ?? '',
+    upstream_status: (r) => proxyState(r)?.upstreamLog.statusText ?? '',
+    upstream_response_time: (r) => proxyState(r)?.upstreamLog.responseTime ?? '',
+    upstream_connect_time: (r) => proxyState(r)?.upstreamLog.connectTime ?? '',
+    upstream_header_time: (r) => proxyState(r)?.upstreamLog.headerTime ?? '',
+  },
 });
-registerVariable('proxy_port', (r) => {
-  const p = proxyState(r);
-  return p === undefined ? '' : String(p.pass.port);
-});
-registerVariable('proxy_add_x_forwarded_for', (r) => proxyAddXForwardedFor(r.req));
-registerVariable('upstream_addr', (r) => proxyState(r)?.upstreamLog.addr ?? '');
-registerVariable('upstream_status', (r) => proxyState(r)?.upstreamLog.statusText ?? '');
-registerVariable('upstream_response_time', (r) => proxyState(r)?.upstreamLog.responseTime ?? '');
-registerVariable('upstream_connect_time', (r) => proxyState(r)?.upstreamLog.connectTime ?? '');
-registerVariable('upstream_header_time', (r) => proxyState(r)?.upstreamLog.headerTime ?? '');

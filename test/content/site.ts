@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultLocConf } from '../../src/config/merge.js';
 import type { MergedLocConf } from '../../src/config/types.js';
-import { serveDirectory, type DirectoryOutcome } from '../../src/content/directory.js';
+import { serveAutoindex, serveIndex, type DirectoryContext, type DirectoryOutcome } from '../../src/content/directory.js';
 import { serveFile, type StaticOutcome } from '../../src/content/static.js';
 
 /** 2026-11-25 09:00:00 UTC, the mtime given to fixture files. */
@@ -97,6 +97,23 @@ export async function startSite(root: string, locOverrides: Partial<MergedLocCon
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The content phase for a directory URI as the core runs it: the index module, then autoindex
+ * (GET and HEAD), else 403; other methods than GET, HEAD and POST get the static module's 405.
+ */
+function serveDirectory(ctx: DirectoryContext, done: (outcome: DirectoryOutcome) => void): void {
+  const method = ctx.method ?? ctx.req.method;
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done({ kind: 'method_not_allowed' });
+  const found = serveIndex(ctx);
+  if (found !== null) return done(found);
+  if (method === 'POST' || !ctx.loc.autoindex) {
+    const dir = ctx.filePath.endsWith('/') ? ctx.filePath : ctx.filePath + '/';
+    ctx.logError?.('error', `directory index of "${dir}" is forbidden`);
+    return done({ kind: 'forbidden' });
+  }
+  serveAutoindex(ctx, done);
 }
 
 export interface Reply {

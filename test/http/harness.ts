@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { createHttpRuntime, type HttpRuntime } from '../../src/http/runtime.js';
+import type { AnyHttpModule } from '../../src/http/module.js';
 import { ErrorLog } from '../../src/log/error-log.js';
 
 export interface Site {
@@ -50,7 +51,8 @@ export interface RawReply {
 }
 
 /** Files: relative path → content (a string), or null for a directory. */
-export async function startSite(httpBlock: string, files: Record<string, string | null> = {}): Promise<Site> {
+/** `modules`: the runtime's module list (default: the worker's), for tests that add a module. */
+export async function startSite(httpBlock: string, files: Record<string, string | null> = {}, modules?: readonly AnyHttpModule[]): Promise<Site> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngts-http-'));
   for (const [rel, content] of Object.entries(files)) {
     const full = path.join(dir, rel);
@@ -70,7 +72,7 @@ export async function startSite(httpBlock: string, files: Record<string, string 
     dir,
     draining: false,
   } as Site;
-  const runtime = createHttpRuntime(config, { errorLog, isDraining: () => site.draining });
+  const runtime = createHttpRuntime(config, { errorLog, isDraining: () => site.draining, modules });
   const ports = new Map<string, number>();
   for (const { listen, server } of runtime.servers) {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

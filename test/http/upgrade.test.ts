@@ -2,19 +2,29 @@
 // unless a content handler — the proxy's WebSocket path — takes the socket.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { registerContentHandler } from '../../src/http/phases.js';
+import { HTTP_MODULES } from '../../src/http/module-list.js';
+import { DECLINED, DONE, defineHttpModule, Phase } from '../../src/http/module.js';
 import { parseHead, startSite, type Site } from './harness.js';
 
-// A stand-in for the proxy: takes upgrade requests in locations named /ws/, echoes what follows.
-registerContentHandler((r) => {
-  if (r.upgradeHead === undefined || r.level?.name !== '/ws/') return false;
-  r.status = 101;
-  r.socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\nX-Uri: ${r.uri}\r\n\r\n`);
-  r.socket.write(r.upgradeHead);
-  r.socket.on('data', (d: Buffer) => r.socket.write(d));
-  r.socket.on('end', () => r.socket.end());
-  return true;
+// A stand-in for the proxy: a content-phase module that takes upgrade requests in locations
+// named /ws/ and echoes what follows.
+const echoUpgrade = defineHttpModule<true>({
+  name: 'echo_upgrade',
+  compileLevel: ({ location }) => (location?.pattern === '/ws/' ? true : undefined),
+  phases: {
+    [Phase.CONTENT](r) {
+      if (r.upgradeHead === undefined) return DECLINED;
+      r.status = 101;
+      r.socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\nX-Uri: ${r.uri}\r\n\r\n`);
+      r.socket.write(r.upgradeHead);
+      r.socket.on('data', (d: Buffer) => r.socket.write(d));
+      r.socket.on('end', () => r.socket.end());
+      return DONE;
+    },
+  },
 });
+// Before the worker's content-phase modules, as the proxy's content handler would be.
+const MODULES = [echoUpgrade, ...HTTP_MODULES];
 
 describe('Upgrade requests', () => {
   let site: Site;
@@ -26,7 +36,7 @@ describe('Upgrade requests', () => {
         location /ws/ { }
         location /gone { return 444; }
       }
-    `);
+    `, {}, MODULES);
   });
   after(() => site.close());
 

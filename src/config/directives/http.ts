@@ -45,6 +45,8 @@ export const httpCoreFields = {
   defaultType: inherited('text/plain'),
   /** Extension (lowercase) → MIME type; null: no `types` anywhere, ask the mime-types package. */
   types: inherited<Record<string, string> | null>(null),
+  /** `satisfy any`: one access module's grant suffices (nginx's default: all must grant). */
+  satisfy: inherited<'all' | 'any'>('all'),
 };
 
 const httpDirectives: DirectiveSpec[] = [
@@ -168,6 +170,14 @@ const httpDirectives: DirectiveSpec[] = [
   { name: 'port_in_redirect', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'portInRedirect', flagArg(d)); } },
   { name: 'server_name_in_redirect', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'serverNameInRedirect', flagArg(d)); } },
   { name: 'log_not_found', contexts: LOC, args: FLAG, handle(d, s) { setOnce(d, s.loc!, 'logNotFound', flagArg(d)); } },
+  {
+    name: 'satisfy', contexts: LOC, args: TAKE(1),
+    handle(d, s) {
+      const v = d.args[0];
+      if (v !== 'all' && v !== 'any') throw argError(d, 0, `invalid value "${v}"`);
+      setOnce(d, s.loc!, 'satisfy', v);
+    },
+  },
   { name: 'client_max_body_size', contexts: LOC, args: TAKE(1), handle(d, s) { setOnce(d, s.loc!, 'clientMaxBodySize', sizeArg(d)); } },
   {
     name: 'server_tokens', contexts: LOC, args: TAKE(1),
