@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { httpDateNow } from '../log/clock.js';
 import type { ErrorLog } from '../log/error-log.js';
+import type { HttpCore } from './phases.js';
 import type http from 'node:http';
 import { HttpRequest, type ConnectionState } from './request.js';
 import { logRequest } from './request-log.js';
@@ -45,7 +46,7 @@ function overflowStatus(err: ParserError, lineLimit: number): number {
 }
 
 export function answerClientError(
-  err: ParserError, socket: Socket, server: VirtualServer, conn: ConnectionState | undefined, errorLog: ErrorLog,
+  err: ParserError, socket: Socket, server: VirtualServer, conn: ConnectionState | undefined, errorLog: ErrorLog, core: HttpCore,
 ): void {
   const code = err.code;
   // The line of a refused (or in-flight) request is logged once the socket has closed.
@@ -94,7 +95,7 @@ export function answerClientError(
   const r = conn && !inFlight ? refusedRequest(socket, server, conn, wire, head, line, body.length) : undefined;
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]), () => {
     socket.destroy();
-    if (r) logRequest(r);
+    if (r) logRequest(r, core);
   });
 }
 

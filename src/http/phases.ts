@@ -34,7 +34,7 @@ export class HttpCore {
   private readonly onResponseClose: (this: NgtsResponse) => void;
 
   constructor(private readonly options: CoreOptions) {
-    this.onResponseClose = responseCloseListener(options);
+    this.onResponseClose = responseCloseListener(this, options);
   }
 
   /** The worker's error log (other modules' content handlers write to it too). */
@@ -389,13 +389,13 @@ export class HttpCore {
 }
 
 /** The log phase, and the location's keepalive_timeout for the connection's idle wait. */
-function responseCloseListener(options: CoreOptions): (this: NgtsResponse) => void {
+function responseCloseListener(core: HttpCore, options: CoreOptions): (this: NgtsResponse) => void {
   return function onResponseClose(this: NgtsResponse): void {
     const r = this.ngts;
     if (!r || r.done) return;
     r.done = true;
     if (r.status === 0) r.status = this.headersSent ? this.statusCode : 499;
-    logRequest(r);
+    logRequest(r, core);
     const level = r.level;
     // node re-arms the socket with the listener's keepAliveTimeout; the location's value wins
     // (socket.timeout is what node last armed: usually keepalive_timeout already, see

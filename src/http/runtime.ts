@@ -160,13 +160,13 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
       core.runUpgrade(req, socket, head, conn, conn.table);
     });
     server.on('clientError', (err: Error, socket: TrackedSocket) => {
-      answerClientError(err, socket, (socket[CONNECTION]?.table ?? table).defaultServer, socket[CONNECTION], options.errorLog);
+      answerClientError(err, socket, (socket[CONNECTION]?.table ?? table).defaultServer, socket[CONNECTION], options.errorLog, core);
     });
     // nginx has no CONNECT method: its parser refuses the request line with a 400.
     server.on('connect', (req: http.IncomingMessage, socket: TrackedSocket) => {
       const line = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
       const err = Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD', rawPacket: Buffer.from(line, 'latin1') });
-      answerClientError(err, socket, (socket[CONNECTION]?.table ?? table).defaultServer, socket[CONNECTION], options.errorLog);
+      answerClientError(err, socket, (socket[CONNECTION]?.table ?? table).defaultServer, socket[CONNECTION], options.errorLog, core);
     });
     servers.push({ listen, server });
   }
