@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { Startup } from '../cli.js';
 import { LoadFailure, cpuCount, type LoadResult } from '../config/load.js';
 import { formatConfigError } from '../config/report.js';
-import { errnoText } from '../config/parse.js';
+import { strerror } from '../log/strerror.js';
 import type { Config, ErrorLogConf } from '../config/types.js';
 import { ErrorLog } from '../log/error-log.js';
 import { HealthChecker } from '../health/checker.js';
@@ -51,7 +51,7 @@ export async function runMaster(s: Startup): Promise<number> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (!err.syscall) throw e;
-    const text = `open() "${err.path ?? ''}" failed (${errnoText(err)})`;
+    const text = `open() "${err.path ?? ''}" failed (${strerror(err)})`;
     process.stderr.write(`ngts: [emerg] ${text}\n`);
     reportStartup(`ngts: [emerg] ${text}\n`);
     return 1;
@@ -287,7 +287,7 @@ class Master {
       newLog = new ErrorLog(errorLogs);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      this.log.log('emerg', `open() "${err.path ?? ''}" failed (${errnoText(err)})`);
+      this.log.log('emerg', `open() "${err.path ?? ''}" failed (${strerror(err)})`);
       return;
     }
     const generation = newGeneration(config, errorLogs);
@@ -354,7 +354,7 @@ class Master {
     try {
       this.log.reopen();
     } catch (e) {
-      this.log.log('alert', `reopening logs failed (${errnoText(e as NodeJS.ErrnoException)})`);
+      this.log.log('alert', `reopening logs failed (${strerror(e as NodeJS.ErrnoException)})`);
     }
     this.chownLogsForWorkers();
     for (const record of this.records.values()) send(record, { type: 'reopen' });

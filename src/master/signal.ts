@@ -5,7 +5,7 @@ import type { Startup } from '../cli.js';
 import type { SignalName } from '../cli-options.js';
 import { LoadFailure } from '../config/load.js';
 import { formatConfigError } from '../config/report.js';
-import { errnoText } from '../config/parse.js';
+import { strerror } from '../log/strerror.js';
 
 export const SIGNALS: Record<SignalName, { signal: NodeJS.Signals; number: number }> = {
   stop: { signal: 'SIGTERM', number: 15 },
@@ -27,7 +27,7 @@ export function sendSignal(s: Startup, name: SignalName): number {
   try {
     text = fs.readFileSync(pidFile, 'utf8');
   } catch (e) {
-    process.stderr.write(`ngts: [error] open() "${pidFile}" failed (${errnoText(e as NodeJS.ErrnoException)})\n`);
+    process.stderr.write(`ngts: [error] open() "${pidFile}" failed (${strerror(e as NodeJS.ErrnoException)})\n`);
     return 1;
   }
   const trimmed = text.replace(/\s+$/, '');
@@ -40,7 +40,7 @@ export function sendSignal(s: Startup, name: SignalName): number {
   try {
     process.kill(pid, signal);
   } catch (e) {
-    process.stderr.write(`ngts: [alert] kill(${pid}, ${number}) failed (${errnoText(e as NodeJS.ErrnoException)})\n`);
+    process.stderr.write(`ngts: [alert] kill(${pid}, ${number}) failed (${strerror(e as NodeJS.ErrnoException)})\n`);
     return 1;
   }
   return 0;
