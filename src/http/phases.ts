@@ -16,7 +16,7 @@ import type { LogLevel } from '../config/types.js';
 import { httpDateNow } from '../log/clock.js';
 import { readRequestHead } from './request-head.js';
 import type { LocRuntime } from './loc-runtime.js';
-import { contentTypeFor } from './content-type.js';
+import { contentTypeFor } from '../content/mime.js';
 import { NgtsResponse } from './response.js';
 import { HttpRequest, type ConnectionState } from './request.js';
 import type { ServerNameTable } from './server-names.js';
@@ -196,7 +196,7 @@ export class HttpCore {
   private sendText(r: HttpRequest, status: number, body: string): void {
     const res = r.res;
     res.statusCode = status;
-    res.setHeader('Content-Type', contentTypeFor(r.uri, r.level!.conf));
+    res.setHeader('Content-Type', contentTypeFor(r.level!.conf, r.uri));
     res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(r.method === 'HEAD' ? undefined : body);
   }
