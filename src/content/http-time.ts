@@ -2,9 +2,13 @@
 // conditional headers (RFC 1123, RFC 850 and asctime forms; the weekday and zone are not
 // checked, exactly as nginx does not check them).
 
-/** "Wed, 25 Nov 2026 09:00:00 GMT" for a time in whole seconds. */
-export function httpDate(seconds: number): string {
-  return new Date(seconds * 1000).toUTCString();
+/**
+ * "Wed, 25 Nov 2026 09:00:00 GMT" for a time in whole seconds since the epoch (nginx's
+ * ngx_http_time() takes a time_t too): the unit of parseHttpTime's answer, of Last-Modified and
+ * Expires. The Date header's cached text is src/log/clock.ts's httpDateNow().
+ */
+export function httpDate(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toUTCString();
 }
 
 const MDAY = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -4,7 +4,8 @@
 // add_header and expires (only on nginx's "safe" statuses unless `always`), keep-alive limits
 // and send_timeout. (nginx does the same in its header filters.)
 import http from 'node:http';
-import { httpDate, httpDateNow } from '../log/clock.js';
+import { httpDate } from '../content/http-time.js';
+import { httpDateNow } from '../log/clock.js';
 import type { HttpRequest } from './request.js';
 import { closesConnection, isSafeStatus, reasonPhrase } from './special-response.js';
 
@@ -260,7 +261,7 @@ export class NgtsResponse extends http.ServerResponse {
         maxAge = expiresAt - now;
       }
     }
-    this.setHeader('Expires', httpDate(expiresAt * 1000));
+    this.setHeader('Expires', httpDate(expiresAt));
     const negative = (e.kind !== 'daily' && e.seconds < 0) || maxAge < 0;
     this.setHeader('Cache-Control', negative ? 'no-cache' : `max-age=${maxAge}`);
   }
