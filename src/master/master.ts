@@ -14,6 +14,7 @@ import { ErrorLog } from '../log/error-log.js';
 import { HealthChecker } from '../health/checker.js';
 import { StatusCollector } from '../status/master-collect.js';
 import { NAME_VERSION } from '../version.js';
+import { isRoot } from '../worker/privileges.js';
 import { ConfigWatch, fileIdentities, type FileIdentities } from './config-watch.js';
 import { detach, isDaemonChild, reportStartup } from './daemon.js';
 import { FATAL_EXIT_CODE, type FromWorker } from './ipc.js';
@@ -132,7 +133,7 @@ class Master {
     cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => this.onExit(worker, code, signal as NodeJS.Signals | null));
     this.log.log('notice', NAME_VERSION);
     this.log.log('notice', `OS: ${os.type()} ${os.release()}`);
-    if (this.config.main.user && !isRootProcess()) {
+    if (this.config.main.user && !isRoot()) {
       this.log.log('warn', 'the "user" directive makes sense only if the master process runs with super-user privileges, ignored');
     }
     this.installSignals();
@@ -362,7 +363,7 @@ class Master {
 
   /** As nginx's ngx_reopen_files: files the master (root) recreated must stay writable by workers. */
   private chownLogsForWorkers(): void {
-    if (!isRootProcess() || this.workerUid === undefined || this.workerUid === 0) return;
+    if (!isRoot() || this.workerUid === undefined || this.workerUid === 0) return;
     for (const target of this.current?.errorLogs ?? []) {
       if (target.path === 'stderr') continue;
       try {
@@ -405,8 +406,4 @@ class Master {
     this.log.close();
     this.finished(this.exitCode);
   }
-}
-
-function isRootProcess(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
 }
