@@ -1,5 +1,6 @@
 // The command line, parsed exactly as nginx's ngx_get_options does: flags may be grouped
 // ("-tq"), an option's value may be attached ("-cfile") or the next argument.
+import type { LoadResult } from './config/load.js';
 
 export type SignalName = 'stop' | 'quit' | 'reopen' | 'reload';
 
@@ -15,6 +16,15 @@ export interface CliOptions {
   errorLog?: string;
   confFile?: string;
   globals?: string;
+}
+
+/** What the command line hands to the master (src/master/master.ts) or to `-s` (signal.ts). */
+export interface Startup {
+  options: CliOptions;
+  prefix: string;
+  confFile: string;
+  /** Loads (or reloads) the configuration named on the command line. */
+  load(): LoadResult;
 }
 
 export class CliError extends Error {}

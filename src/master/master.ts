@@ -5,7 +5,7 @@ import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import type { Startup } from '../cli.js';
+import type { Startup } from '../cli-options.js';
 import { LoadFailure, cpuCount, type LoadResult } from '../config/load.js';
 import { formatConfigError } from '../config/report.js';
 import { strerror } from '../log/strerror.js';

@@ -1,8 +1,7 @@
 // `ngts -s stop|quit|reopen|reload`: find the master through the pid file of the configuration
 // the command line names, and signal it — with nginx's messages when that fails.
 import fs from 'node:fs';
-import type { Startup } from '../cli.js';
-import type { SignalName } from '../cli-options.js';
+import type { SignalName, Startup } from '../cli-options.js';
 import { LoadFailure } from '../config/load.js';
 import { formatConfigError } from '../config/report.js';
 import { strerror } from '../log/strerror.js';
