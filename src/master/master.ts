@@ -20,6 +20,7 @@ import { detach, isDaemonChild, reportStartup } from './daemon.js';
 import { FATAL_EXIT_CODE, type FromWorker } from './ipc.js';
 import { ListenSockets } from './listen-sockets.js';
 import { removePidFile, runningMaster, writePidFile } from './pid-file.js';
+import { signalNumber } from './signal.js';
 import { forkWorker, newGeneration, sendConfig, setupCluster, tell, send, type Generation, type WorkerRecord } from './workers.js';
 
 /** After TERM, workers that have not exited this long after being told are killed (nginx: ~1 s). */
@@ -78,10 +79,6 @@ function appendToBootLog(s: Startup, level: 'emerg', message: string): void {
   } catch {
     // No writable log yet: stderr said it.
   }
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return os.constants.signals[signal];
 }
 
 class Master {
