@@ -14,6 +14,7 @@ import { serveFile, type StaticOutcome } from '../content/static.js';
 import type { ErrorLog } from '../log/error-log.js';
 import type { LogLevel } from '../config/types.js';
 import { httpDateNow } from '../log/clock.js';
+import { requestContext } from '../log/request-context.js';
 import { readRequestHead } from './request-head.js';
 import type { LocRuntime } from './loc-runtime.js';
 import { contentTypeFor } from '../content/mime.js';
@@ -393,13 +394,7 @@ export class HttpCore {
   logError(r: HttpRequest, level: LogLevel, message: string, upstream?: string): void {
     const log = this.options.errorLog;
     if (!log.enabled(level)) return;
-    let line = `*${r.conn.id} ${message}, client: ${r.conn.remoteAddress}, server: ${r.serverName}, request: "${r.requestLine}"`;
-    if (upstream !== undefined) line += `, upstream: "${upstream}"`;
-    const host = r.req.headers.host;
-    if (host !== undefined) line += `, host: "${host}"`;
-    const referrer = r.req.headers.referer;
-    if (referrer !== undefined) line += `, referrer: "${referrer}"`;
-    log.log(level, line);
+    log.log(level, `*${r.conn.id} ${message}, ${requestContext(r.conn.remoteAddress, r.serverName, r.requestLine, r.req.headers, upstream)}`);
   }
 }
 
