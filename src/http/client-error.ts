@@ -8,7 +8,7 @@ import { requestContext } from '../log/request-context.js';
 import type { ErrorLog } from '../log/error-log.js';
 import type http from 'node:http';
 import { HttpRequest, type ConnectionState } from './request.js';
-import { logRequest } from './request-log.js';
+import { logRequest } from './access-log.js';
 import { reasonPhrase, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-response.js';
 import type { VirtualServer } from './virtual-server.js';
 

@@ -2,7 +2,7 @@
 // once from its merged settings: templates for root/alias, return, try_files, error_page and
 // add_header; the error pages by status; the access logs it writes to.
 import type { Config, ErrorPageConf, ExpiresConf, LocationConf, MergedLocConf, ReturnConf } from '../config/types.js';
-import type { AccessLogTarget } from '../log/access-log.js';
+import type { AccessLogTarget } from './access-log.js';
 import { NAME, NAME_VERSION } from '../version.js';
 import { compileTemplate, type CompileOptions, type Template } from './variables.js';
 

@@ -24,7 +24,7 @@ import type { ServerNameTable } from './server-names.js';
 import { isRedirect, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-response.js';
 import { resolveInternalUri } from './uri.js';
 import { mapUriToPath } from './path-map.js';
-import { logRequest } from './request-log.js';
+import { logRequest } from './access-log.js';
 import { absoluteLocation, headerSafe } from './location-header.js';
 
 /**
