@@ -24,6 +24,12 @@ function twoDigits(s: string, i: number): number {
   return a < 0 || b < 0 ? -1 : a * 10 + b;
 }
 
+function fourDigits(s: string, i: number): number {
+  const hi = twoDigits(s, i);
+  const lo = twoDigits(s, i + 2);
+  return hi < 0 || lo < 0 ? -1 : hi * 100 + lo;
+}
+
 /** Seconds since the epoch, or -1 where nginx's parser returns NGX_ERROR. */
 export function parseHttpTime(value: string): number {
   const end = value.length;
@@ -72,10 +78,8 @@ export function parseHttpTime(value: string): number {
 
   let year = 0;
   if (fmt === 'rfc822') {
-    const hi = twoDigits(value, p);
-    const lo = twoDigits(value, p + 2);
-    if (hi < 0 || lo < 0) return -1;
-    year = hi * 100 + lo;
+    year = fourDigits(value, p);
+    if (year < 0) return -1;
     p += 4;
   } else if (fmt === 'rfc850') {
     year = twoDigits(value, p);
@@ -109,10 +113,8 @@ export function parseHttpTime(value: string): number {
   if (fmt === 'isoc') {
     p += 2;
     if (value[p++] !== ' ') return -1;
-    const hi = twoDigits(value, p);
-    const lo = twoDigits(value, p + 2);
-    if (hi < 0 || lo < 0) return -1;
-    year = hi * 100 + lo;
+    year = fourDigits(value, p);
+    if (year < 0) return -1;
   }
 
   if (hour > 23 || min > 59 || sec > 59) return -1;
