@@ -1,7 +1,16 @@
 // The command line, parsed exactly as nginx's ngx_get_options does: flags may be grouped
 // ("-tq"), an option's value may be attached ("-cfile") or the next argument.
+import type { LoadResult } from './config/load.js';
 
-export type SignalName = 'stop' | 'quit' | 'reopen' | 'reload';
+/** `-s NAME`: the signal each name sends the master (nginx's signals[] table, ngx_process.c). */
+export const SIGNALS = {
+  stop: 'SIGTERM',
+  quit: 'SIGQUIT',
+  reopen: 'SIGUSR1',
+  reload: 'SIGHUP',
+} as const satisfies Record<string, NodeJS.Signals>;
+
+export type SignalName = keyof typeof SIGNALS;
 
 export interface CliOptions {
   help: boolean;
@@ -15,6 +24,15 @@ export interface CliOptions {
   errorLog?: string;
   confFile?: string;
   globals?: string;
+}
+
+/** What the command line hands to the master (src/master/master.ts) or to `-s` (signal.ts). */
+export interface Startup {
+  options: CliOptions;
+  prefix: string;
+  confFile: string;
+  /** Loads (or reloads) the configuration named on the command line. */
+  load(): LoadResult;
 }
 
 export class CliError extends Error {}
@@ -51,10 +69,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
           else throw new CliError(`option "-${ch}" requires ${spec.what}`);
           p = arg.length;
           if (spec.key === 'signal') {
-            if (value !== 'stop' && value !== 'quit' && value !== 'reopen' && value !== 'reload') {
-              throw new CliError(`invalid option: "-s ${value}"`);
-            }
-            o.signal = value;
+            if (!Object.hasOwn(SIGNALS, value)) throw new CliError(`invalid option: "-s ${value}"`);
+            o.signal = value as SignalName;
           } else o[spec.key] = value;
         }
       }
@@ -73,7 +89,7 @@ Options:
   -t            : test configuration and exit
   -T            : test configuration, dump it and exit
   -q            : suppress non-error messages during configuration testing
-  -s signal     : send signal to a master process: stop, quit, reopen, reload
+  -s signal     : send signal to a master process: ${Object.keys(SIGNALS).join(', ')}
   -p prefix     : set prefix path (default: PREFIX/)
   -e filename   : set error log file (default: logs/error.log)
   -c filename   : set configuration file (default: conf/nginx.conf)

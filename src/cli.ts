@@ -1,19 +1,11 @@
 // ngts's command line: start the master (the default), test the configuration (-t, -T),
 // signal a running master (-s), or print the version or help — with nginx's messages.
 import path from 'node:path';
-import { CliError, parseCli, USAGE, type CliOptions } from './cli-options.js';
+import { CliError, parseCli, USAGE, type CliOptions, type Startup } from './cli-options.js';
 import { LoadFailure, loadConfig, type LoadResult } from './config/load.js';
 import { checkHttpConfig } from './http/validate.js';
 import { formatConfigError } from './config/report.js';
 import { NAME_VERSION, PACKAGE_ROOT } from './version.js';
-
-export interface Startup {
-  options: CliOptions;
-  prefix: string;
-  confFile: string;
-  /** Loads (or reloads) the configuration named on the command line. */
-  load(): LoadResult;
-}
 
 function stderr(text: string): void {
   process.stderr.write(text);

@@ -11,6 +11,7 @@ import { NGINX_ONLY_DIRECTIVES } from './directives/nginx-only.js';
 import { defaultLocConf, mergeLocConf } from './merge.js';
 import type { HttpDraft, LocationDraft, MainDraft, Scope, ServerDraft } from './spec.js';
 import type { Config, HttpConf, LocationConf, MainConf, MergedLocConf, ServerConf } from './types.js';
+import { isRoot } from '../worker/privileges.js';
 
 export interface LoadOptions {
   /** -p: absolute prefix directory. */
@@ -143,7 +144,7 @@ function finishHttp(h: HttpDraft, prefix: string, warnings: ConfigError[]): Http
 function finishServer(s: ServerDraft, parent: MergedLocConf): ServerConf {
   const loc = mergeLocConf(s.loc, parent);
   if (s.listens.length === 0) {
-    const port = typeof process.getuid === 'function' && process.getuid() === 0 ? 80 : 8000;
+    const port = isRoot() ? 80 : 8000;
     s.listens.push({ host: '0.0.0.0', port, key: `0.0.0.0:${port}`, defaultServer: false });
   }
   return {

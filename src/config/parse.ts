@@ -9,6 +9,7 @@ import type { Directive, RawStatement, RawToken } from './ast.js';
 import { ConfigError, directiveError } from './errors.js';
 import { LexicalError, significantLexer } from './token-stream.js';
 import { expandGlob, hasGlobMagic } from './glob.js';
+import { strerror } from '../log/strerror.js';
 
 const compiledGrammar = nearley.Grammar.fromCompiled(grammar);
 
@@ -151,26 +152,8 @@ function readConfigFile(file: string, includedBy: Directive | undefined): string
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const message = `open() "${file}" failed (${errnoText(err)})`;
+    const message = `open() "${file}" failed (${strerror(err)})`;
     if (includedBy) throw directiveError(includedBy, message, includedBy.argPos[0]);
     throw new ConfigError(message);
   }
-}
-
-/** "2: No such file or directory", as nginx prints errno. */
-export function errnoText(err: NodeJS.ErrnoException): string {
-  const known: Record<string, [number, string]> = {
-    ENOENT: [2, 'No such file or directory'],
-    EACCES: [13, 'Permission denied'],
-    EISDIR: [21, 'Is a directory'],
-    ENOTDIR: [20, 'Not a directory'],
-    ESRCH: [3, 'No such process'],
-    EPERM: [1, 'Operation not permitted'],
-    EADDRINUSE: [98, 'Address already in use'],
-    EADDRNOTAVAIL: [99, 'Cannot assign requested address'],
-    ECONNREFUSED: [111, 'Connection refused'],
-    EMFILE: [24, 'Too many open files'],
-  };
-  const k = err.code ? known[err.code] : undefined;
-  return k ? `${k[0]}: ${k[1]}` : `${err.errno ?? 0}: ${err.message}`;
 }

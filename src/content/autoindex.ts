@@ -6,7 +6,7 @@
 // a character and padding counts bytes: ngts does the same (it has no `charset` directive).
 // Symlinks are followed; a dangling one is listed with its own lstat().
 import fs from 'node:fs';
-import { systemErrorText } from './error-text.js';
+import { strerror } from '../log/strerror.js';
 
 export interface ListedEntry {
   /** The name's raw bytes, as readdir returned them. */
@@ -41,7 +41,7 @@ export async function listDirectory(dirPath: string): Promise<ListedEntry[]> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // nginx names the directory without its trailing slash here.
-    const message = `opendir() "${dirPath.length > 1 ? dirPath.replace(/\/$/, '') : dirPath}" failed ${systemErrorText(e)}`;
+    const message = `opendir() "${dirPath.length > 1 ? dirPath.replace(/\/$/, '') : dirPath}" failed (${strerror(e)})`;
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') throw new AutoindexError('not_found', 'error', message);
     if (e.code === 'EACCES') throw new AutoindexError('forbidden', 'error', message);
     throw new AutoindexError('internal_error', 'crit', message);
@@ -64,12 +64,12 @@ async function describe(full: Buffer, name: Buffer): Promise<ListedEntry | null>
     // fails the whole listing on any other error.
     if (e.code === 'EACCES') return null;
     if (e.code !== 'ENOENT' && e.code !== 'ELOOP') {
-      throw new AutoindexError('internal_error', 'crit', `stat() "${full.toString()}" failed ${systemErrorText(e)}`);
+      throw new AutoindexError('internal_error', 'crit', `stat() "${full.toString()}" failed (${strerror(e)})`);
     }
     try {
       st = await fs.promises.lstat(full);
     } catch (lerr) {
-      const message = `lstat() "${full.toString()}" failed ${systemErrorText(lerr as NodeJS.ErrnoException)}`;
+      const message = `lstat() "${full.toString()}" failed (${strerror(lerr as NodeJS.ErrnoException)})`;
       throw new AutoindexError('internal_error', 'crit', message);
     }
   }

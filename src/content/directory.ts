@@ -3,7 +3,7 @@
 // handler of its own (src/http/modules/content.ts); when neither answers, the core's 403.
 import fs from 'node:fs';
 import { AutoindexError, listDirectory, renderAutoindex } from './autoindex.js';
-import { systemErrorText } from './error-text.js';
+import { strerror } from '../log/strerror.js';
 import type { StaticContext } from './static.js';
 
 export interface DirectoryContext extends StaticContext {
@@ -75,7 +75,7 @@ function findIndex(ctx: DirectoryContext): DirectoryOutcome | null {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EACCES' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') return indexError(ctx, file, e);
-      ctx.logError?.('crit', `open() "${file}" failed ${systemErrorText(e)}`);
+      ctx.logError?.('crit', `open() "${file}" failed (${strerror(e)})`);
       return INTERNAL_ERROR;
     }
     if (st !== undefined) return { kind: 'redirect', uri: ctx.uri + name };
@@ -91,7 +91,7 @@ function findIndex(ctx: DirectoryContext): DirectoryOutcome | null {
 /** ngx_http_index_error: 403 for EACCES, else 404; the message names the index file. */
 function indexError(ctx: DirectoryContext, file: string, err: NodeJS.ErrnoException): DirectoryOutcome {
   const forbidden = err.code === 'EACCES';
-  ctx.logError?.('error', `"${file}" is ${forbidden ? 'forbidden' : 'not found'} ${systemErrorText(err)}`);
+  ctx.logError?.('error', `"${file}" is ${forbidden ? 'forbidden' : 'not found'} (${strerror(err)})`);
   return forbidden ? FORBIDDEN : NOT_FOUND;
 }
 
@@ -106,7 +106,7 @@ function testDirectory(ctx: DirectoryContext, indexFile: string): DirectoryOutco
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EACCES' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') return indexError(ctx, indexFile, e);
-    ctx.logError?.('crit', `open() "${ctx.filePath}" failed ${systemErrorText(e)}`);
+    ctx.logError?.('crit', `open() "${ctx.filePath}" failed (${strerror(e)})`);
     return INTERNAL_ERROR;
   }
   if (st === undefined) return indexError(ctx, indexFile, NO_ENTRY);

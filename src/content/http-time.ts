@@ -2,9 +2,13 @@
 // conditional headers (RFC 1123, RFC 850 and asctime forms; the weekday and zone are not
 // checked, exactly as nginx does not check them).
 
-/** "Wed, 25 Nov 2026 09:00:00 GMT" for a time in whole seconds. */
-export function httpDate(seconds: number): string {
-  return new Date(seconds * 1000).toUTCString();
+/**
+ * "Wed, 25 Nov 2026 09:00:00 GMT" for a time in whole seconds since the epoch (nginx's
+ * ngx_http_time() takes a time_t too): the unit of parseHttpTime's answer, of Last-Modified and
+ * Expires. The Date header's cached text is src/log/clock.ts's httpDateNow().
+ */
+export function httpDate(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toUTCString();
 }
 
 const MDAY = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -18,6 +22,12 @@ function twoDigits(s: string, i: number): number {
   const a = digit(s, i);
   const b = digit(s, i + 1);
   return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+function fourDigits(s: string, i: number): number {
+  const hi = twoDigits(s, i);
+  const lo = twoDigits(s, i + 2);
+  return hi < 0 || lo < 0 ? -1 : hi * 100 + lo;
 }
 
 /** Seconds since the epoch, or -1 where nginx's parser returns NGX_ERROR. */
@@ -68,10 +78,8 @@ export function parseHttpTime(value: string): number {
 
   let year = 0;
   if (fmt === 'rfc822') {
-    const hi = twoDigits(value, p);
-    const lo = twoDigits(value, p + 2);
-    if (hi < 0 || lo < 0) return -1;
-    year = hi * 100 + lo;
+    year = fourDigits(value, p);
+    if (year < 0) return -1;
     p += 4;
   } else if (fmt === 'rfc850') {
     year = twoDigits(value, p);
@@ -105,10 +113,8 @@ export function parseHttpTime(value: string): number {
   if (fmt === 'isoc') {
     p += 2;
     if (value[p++] !== ' ') return -1;
-    const hi = twoDigits(value, p);
-    const lo = twoDigits(value, p + 2);
-    if (hi < 0 || lo < 0) return -1;
-    year = hi * 100 + lo;
+    year = fourDigits(value, p);
+    if (year < 0) return -1;
   }
 
   if (hour > 23 || min > 59 || sec > 59) return -1;

@@ -1,6 +1,7 @@
-// Content-Type of a static response, as ngx_http_set_content_type picks it: the extension of
-// the URI (not of the file, so an alias can serve "/doc" from "/x/doc.html" as default_type),
-// looked up in the location's `types {}` after lowercasing, else `default_type`.
+// Content-Type of a static file or of `return 200 "text"`, as ngx_http_set_content_type picks it
+// for both: the extension of the URI (not of the file, so an alias can serve "/doc" from
+// "/x/doc.html" as default_type), looked up in the location's `types {}` after lowercasing, else
+// `default_type`.
 //
 // The lookup table is compiled once per `types` object (one per config generation and level),
 // never per request. Without any `types` in the config, ngts asks the mime-types package where

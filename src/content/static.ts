@@ -12,7 +12,7 @@ import type { LogLevel, MergedLocConf } from '../config/types.js';
 import { evaluatePreconditions, Precondition } from './conditional.js';
 import { statPath, S_IFDIR, S_IFREG, type StatResult } from './fast-stat.js';
 import { FileSender, type Segment } from './file-sender.js';
-import { systemErrorText } from './error-text.js';
+import { strerror } from '../log/strerror.js';
 import { contentTypeFor } from './mime.js';
 import { CachedError, CachedFile, openFileCache, type FileIdentity } from './open-file-cache.js';
 import { decideRanges, multipartFrame, UNSATISFIABLE, WHOLE, type ByteRange } from './range.js';
@@ -138,7 +138,7 @@ function fileError(ctx: StaticContext, err: NodeJS.ErrnoException, syscall = 'op
     default:
       outcome = 'internal_error';
   }
-  ctx.logError?.(outcome === 'internal_error' ? 'crit' : 'error', `${syscall} "${ctx.filePath}" failed ${systemErrorText(err)}`);
+  ctx.logError?.(outcome === 'internal_error' ? 'crit' : 'error', `${syscall} "${ctx.filePath}" failed (${strerror(err)})`);
   return outcome;
 }
 

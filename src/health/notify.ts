@@ -2,7 +2,7 @@
 // PEER` without a shell, is killed after NOTIFY_TIMEOUT_MS, and its failure is logged. The master
 // never waits for it: not for its verdict, and not at exit (the child and its timer are unref'd).
 import { spawn } from 'node:child_process';
-import { errnoText } from '../config/parse.js';
+import { strerror } from '../log/strerror.js';
 
 export const NOTIFY_TIMEOUT_MS = 10_000;
 
@@ -21,7 +21,7 @@ export function runNotify(script: string, event: 'up' | 'down', upstream: string
   child.unref();
   child.on('error', (e: NodeJS.ErrnoException) => {
     clearTimeout(timer);
-    log('error', `${what} failed (${errnoText(e)})`);
+    log('error', `${what} failed (${strerror(e)})`);
   });
   child.on('exit', (code, signal) => {
     clearTimeout(timer);

@@ -3,7 +3,7 @@
 // check_http_expect_alive. The whole probe is bounded by `timeout`. Failures are worded as
 // nginx words upstream errors, so the "is down" line reads like nginx's own.
 import net from 'node:net';
-import { errnoText } from '../config/parse.js';
+import { strerror } from '../log/strerror.js';
 
 export interface ProbeTarget {
   host: string;
@@ -43,7 +43,7 @@ export function probe(target: ProbeTarget, signal?: AbortSignal): Promise<ProbeR
     }, target.timeout);
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (e.name === 'AbortError') return finish(false, 'aborted');
-      finish(false, connected ? `recv() failed (${errnoText(e)}) while reading check response` : `connect() failed (${errnoText(e)})`);
+      finish(false, connected ? `recv() failed (${strerror(e)}) while reading check response` : `connect() failed (${strerror(e)})`);
     });
     socket.on('connect', () => {
       connected = true;

@@ -4,11 +4,12 @@
 // is closed without an answer, as nginx does.
 import type { Socket } from 'node:net';
 import { httpDateNow } from '../log/clock.js';
+import { requestContext } from '../log/request-context.js';
 import type { ErrorLog } from '../log/error-log.js';
 import type { HttpCore } from './phases.js';
 import type http from 'node:http';
 import { HttpRequest, type ConnectionState } from './request.js';
-import { logRequest } from './request-log.js';
+import { logRequest } from './access-log.js';
 import { reasonPhrase, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-response.js';
 import type { VirtualServer } from './virtual-server.js';
 
@@ -53,7 +54,7 @@ export function answerClientError(
   conn?.keepAddresses();
   const pending = (socket as unknown as { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    if (errorLog.enabled('info')) errorLog.log('info', `*${conn?.id ?? 0} client timed out while reading client request headers, client: ${socket.remoteAddress ?? ''}, server: ${server.serverName}`);
+    if (errorLog.enabled('info')) errorLog.log('info', `*${conn?.id ?? 0} client timed out while reading client request headers, ${requestContext(socket.remoteAddress ?? '', server.serverName, '', undefined)}`);
     socket.destroy();
     return;
   }
@@ -74,13 +75,9 @@ export function answerClientError(
     const what = status === 414 ? 'client sent too long URI while reading client request line'
       : status === REQUEST_HEADER_TOO_LARGE ? 'client sent too long header line while reading client request headers'
         : describe(code);
-    let context = `client: ${socket.remoteAddress ?? ''}, server: ${server.serverName}`;
-    if (inFlight) {
-      context = `client: ${inFlight.conn.remoteAddress}, server: ${inFlight.serverName}, request: "${inFlight.requestLine}"`;
-      if (inFlight.req.headers.host !== undefined) context += `, host: "${inFlight.req.headers.host}"`;
-    } else if (line !== '') {
-      context += `, request: "${line}"`;
-    }
+    const context = inFlight
+      ? requestContext(inFlight.conn.remoteAddress, inFlight.serverName, inFlight.requestLine, inFlight.req.headers)
+      : requestContext(socket.remoteAddress ?? '', server.serverName, line, undefined);
     errorLog.log(level, `*${conn?.id ?? 0} ${what}, ${context}`);
   }
   const body = specialPage(status, conf.serverTokens)!;

@@ -2,7 +2,7 @@
 // once from its merged settings: the core's templates for root/alias, try_files and error_page;
 // the access logs it writes to; each configured module's state, its phase steps and filters.
 import type { ErrorPageConf, LocationConf, MergedLocConf } from '../config/types.js';
-import type { AccessLogTarget } from '../log/access-log.js';
+import type { AccessLogTarget } from './access-log.js';
 import { NAME, NAME_VERSION } from '../version.js';
 import { compileTemplate, type CompileOptions, type Template } from './variables.js';
 import { Phase, type Generation, type HeaderFilter, type AnyHttpModule, type HttpModule, type LevelContext, type PhaseHandler } from './module.js';

@@ -12,16 +12,17 @@ import type { Socket } from 'node:net';
 import type { DirectoryOutcome } from '../content/directory.js';
 import type { ErrorLog } from '../log/error-log.js';
 import type { LogLevel } from '../config/types.js';
+import { requestContext } from '../log/request-context.js';
 import { readRequestHead } from './request-head.js';
 import { DECLINED, DONE, OK, Phase } from './module.js';
-import { contentTypeFor } from './content-type.js';
+import { contentTypeFor } from '../content/mime.js';
 import { NgtsResponse } from './response.js';
 import { HttpRequest, type ConnectionState } from './request.js';
 import type { ServerNameTable } from './server-names.js';
 import { isRedirect, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-response.js';
 import { resolveInternalUri } from './uri.js';
 import { mapUriToPath } from './path-map.js';
-import { logRequest } from './request-log.js';
+import { logRequest } from './access-log.js';
 import { headerSafe } from './location-header.js';
 
 export interface CoreOptions {
@@ -249,7 +250,7 @@ export class HttpCore {
   sendText(r: HttpRequest, status: number, body: string): void {
     const res = r.res;
     res.statusCode = status;
-    res.setHeader('Content-Type', contentTypeFor(r.uri, r.level!.conf));
+    res.setHeader('Content-Type', contentTypeFor(r.level!.conf, r.uri));
     res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(r.method === 'HEAD' ? undefined : body);
   }
@@ -378,13 +379,7 @@ export class HttpCore {
   logError(r: HttpRequest, level: LogLevel, message: string, upstream?: string): void {
     const log = this.options.errorLog;
     if (!log.enabled(level)) return;
-    let line = `*${r.conn.id} ${message}, client: ${r.conn.remoteAddress}, server: ${r.serverName}, request: "${r.requestLine}"`;
-    if (upstream !== undefined) line += `, upstream: "${upstream}"`;
-    const host = r.req.headers.host;
-    if (host !== undefined) line += `, host: "${host}"`;
-    const referrer = r.req.headers.referer;
-    if (referrer !== undefined) line += `, referrer: "${referrer}"`;
-    log.log(level, line);
+    log.log(level, `*${r.conn.id} ${message}, ${requestContext(r.conn.remoteAddress, r.serverName, r.requestLine, r.req.headers, upstream)}`);
   }
 }
 

@@ -1,12 +1,15 @@
-// The request-time clocks, formatted once per second (nginx's ngx_cached_*_time): the Date
-// header, $time_local and $time_iso8601. Formatting a date per request would dominate a small
-// static response.
+// The clocks, formatted once per second (nginx's ngx_cached_*_time): the Date header,
+// $time_local, $time_iso8601 and the error log's timestamp. Formatting a date per request (or
+// per error-log line) would dominate a small static response.
+import { httpDate } from '../content/http-time.js';
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 let second = -1;
 let httpDateText = '';
 let timeLocal = '';
 let iso8601 = '';
+let errorLogTime = '';
 
 function pad(n: number): string {
   return n < 10 ? '0' + n : String(n);
@@ -24,10 +27,13 @@ function refresh(now: number): void {
   if (s === second) return;
   second = s;
   const d = new Date(s * 1000);
-  httpDateText = d.toUTCString();
+  httpDateText = httpDate(s);
   const hms = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  timeLocal = `${pad(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${hms} ${offset(d, false)}`;
-  iso8601 = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${hms}${offset(d, true)}`;
+  const month = pad(d.getMonth() + 1);
+  const day = pad(d.getDate());
+  timeLocal = `${day}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${hms} ${offset(d, false)}`;
+  iso8601 = `${d.getFullYear()}-${month}-${day}T${hms}${offset(d, true)}`;
+  errorLogTime = `${d.getFullYear()}/${month}/${day} ${hms}`;
 }
 
 /** "Wed, 25 Nov 2026 09:15:30 GMT" (the Date header). */
@@ -48,7 +54,8 @@ export function timeIso8601Now(now = Date.now()): string {
   return iso8601;
 }
 
-/** Any time as an HTTP date (Expires), uncached. */
-export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString();
+/** "2026/11/24 15:49:30", local time, as nginx's error log prints it. */
+export function errorLogTimestamp(now = Date.now()): string {
+  refresh(now);
+  return errorLogTime;
 }

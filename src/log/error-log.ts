@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_LEVELS, type ErrorLogConf, type LogLevel } from '../config/types.js';
-import { errorLogTimestamp } from './time.js';
+import { errorLogTimestamp } from './clock.js';
 
 const RANK: Record<LogLevel, number> = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<LogLevel, number>;
 

@@ -1,10 +1,8 @@
-// log_format compilation (ngx_http_log_module): the format string becomes one function at load.
-// Variable values are escaped as the format asks; the literal text is written as is.
+// log_format's escape= parameter (ngx_http_log_module): how a variable's value is written into a
+// log line (src/http/access-log.ts compiles the formats with these); literal text is written as is.
 //   escape=default: '"', '\' and bytes outside 0x20–0x7e as \xHH; an empty value is "-".
 //   escape=json:    JSON string escaping; an empty value stays empty.
 //   escape=none:    nothing escaped; an empty value stays empty.
-import type { LogFormatConf } from '../config/types.js';
-import { compileTemplate, type CompileOptions, type Template } from '../http/variables.js';
 
 const NEEDS_DEFAULT_ESCAPE = /["\\\x00-\x1f\x7f-\uffff]/;
 
@@ -37,13 +35,4 @@ export function escapeJson(value: string): string {
     else out += ch;
   }
   return out;
-}
-
-export function compileLogFormat(format: LogFormatConf, options: CompileOptions): Template {
-  const escape = format.escape === 'json' ? escapeJson : format.escape === 'none' ? undefined : escapeDefault;
-  return compileTemplate(format.template, {
-    ...options,
-    escape,
-    empty: format.escape === 'default' ? '-' : undefined,
-  });
 }

@@ -1,24 +1,46 @@
-// errno as nginx prints it in error-log lines: "(2: No such file or directory)".
-const MESSAGES: Record<string, [number, string]> = {
-  ENOENT: [2, 'No such file or directory'],
-  EACCES: [13, 'Permission denied'],
-  EPERM: [1, 'Operation not permitted'],
-  ENOTDIR: [20, 'Not a directory'],
-  EISDIR: [21, 'Is a directory'],
-  EMFILE: [24, 'Too many open files'],
-  ENFILE: [23, 'Too many open files in system'],
-  ENOSPC: [28, 'No space left on device'],
-  EROFS: [30, 'Read-only file system'],
-  ENAMETOOLONG: [36, 'File name too long'],
-  ELOOP: [40, 'Too many levels of symbolic links'],
-  EIO: [5, 'Input/output error'],
-};
+// errno as nginx prints it in every message about a failed system call:
+// 'open() "/srv/x" failed (2: No such file or directory)' — the number, then glibc's strerror()
+// text. Node gives the code and a negative errno; its own texts are libuv's ("no such file or
+// directory", "i/o error"), not glibc's, hence this table of the errors ngts meets.
+import os from 'node:os';
 
-/** "2: No such file or directory" for an fs error (or its code). */
-export function strerror(e: NodeJS.ErrnoException | string): string {
-  const code = typeof e === 'string' ? e : e.code ?? '';
-  const known = MESSAGES[code];
-  if (known) return `${known[0]}: ${known[1]}`;
-  const errno = typeof e === 'object' && typeof e.errno === 'number' ? Math.abs(e.errno) : 0;
-  return `${errno}: ${code || 'Unknown error'}`;
+const GLIBC_TEXT = new Map(Object.entries({
+  EPERM: 'Operation not permitted',
+  ENOENT: 'No such file or directory',
+  ESRCH: 'No such process',
+  EIO: 'Input/output error',
+  EBADF: 'Bad file descriptor',
+  ENOMEM: 'Cannot allocate memory',
+  EACCES: 'Permission denied',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  ENFILE: 'Too many open files in system',
+  EMFILE: 'Too many open files',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  EMLINK: 'Too many links',
+  EPIPE: 'Broken pipe',
+  ENAMETOOLONG: 'File name too long',
+  ELOOP: 'Too many levels of symbolic links',
+  EOVERFLOW: 'Value too large for defined data type',
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  ENETUNREACH: 'Network is unreachable',
+  ECONNRESET: 'Connection reset by peer',
+  ETIMEDOUT: 'Connection timed out',
+  ECONNREFUSED: 'Connection refused',
+  EHOSTUNREACH: 'No route to host',
+}));
+
+const ERRNO = os.constants.errno as Record<string, number | undefined>;
+
+/**
+ * "2: No such file or directory" for a node error. An error outside the table keeps nginx's
+ * "number: text" shape with node's code as the text ("95: ENOTSUP"), or its message when it has
+ * no code.
+ */
+export function strerror(err: NodeJS.ErrnoException): string {
+  const code = err.code ?? '';
+  const errno = typeof err.errno === 'number' ? Math.abs(err.errno) : ERRNO[code] ?? 0;
+  return `${errno}: ${GLIBC_TEXT.get(code) ?? (code || err.message || 'Unknown error')}`;
 }

@@ -12,7 +12,7 @@
 import net from 'node:net';
 import util from 'node:util';
 import type { Config, ListenConf } from '../config/types.js';
-import { errnoText } from '../config/parse.js';
+import { strerror } from '../log/strerror.js';
 
 /** libuv's TCP handle, as net._createServerHandle returns it (what cluster's primary uses). */
 export type TcpHandle = {
@@ -67,7 +67,7 @@ export class ListenSockets {
         if (typeof result !== 'number') result.close();
         for (const key of opened) this.close(key);
         const [code, message] = util.getSystemErrorMap().get(failure) ?? ['', 'Unknown error'];
-        return `bind() to ${listen.key} failed (${errnoText({ code, errno: -failure, message } as NodeJS.ErrnoException)})`;
+        return `bind() to ${listen.key} failed (${strerror({ code, errno: -failure, message } as NodeJS.ErrnoException)})`;
       }
       this.handles.set(listen.key, result as TcpHandle);
       opened.push(listen.key);

@@ -5,20 +5,22 @@ import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import type { Startup } from '../cli.js';
+import type { Startup } from '../cli-options.js';
 import { LoadFailure, cpuCount, type LoadResult } from '../config/load.js';
 import { formatConfigError } from '../config/report.js';
-import { errnoText } from '../config/parse.js';
+import { strerror } from '../log/strerror.js';
 import type { Config, ErrorLogConf } from '../config/types.js';
 import { ErrorLog } from '../log/error-log.js';
 import { HealthChecker } from '../health/checker.js';
 import { StatusCollector } from '../status/master-collect.js';
 import { NAME_VERSION } from '../version.js';
+import { isRoot } from '../worker/privileges.js';
 import { ConfigWatch, fileIdentities, type FileIdentities } from './config-watch.js';
 import { detach, isDaemonChild, reportStartup } from './daemon.js';
 import { FATAL_EXIT_CODE, type FromWorker } from './ipc.js';
 import { ListenSockets } from './listen-sockets.js';
 import { removePidFile, runningMaster, writePidFile } from './pid-file.js';
+import { signalNumber } from './signal.js';
 import { forkWorker, newGeneration, sendConfig, setupCluster, tell, send, type Generation, type WorkerRecord } from './workers.js';
 
 /** After TERM, workers that have not exited this long after being told are killed (nginx: ~1 s). */
@@ -51,7 +53,7 @@ export async function runMaster(s: Startup): Promise<number> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (!err.syscall) throw e;
-    const text = `open() "${err.path ?? ''}" failed (${errnoText(err)})`;
+    const text = `open() "${err.path ?? ''}" failed (${strerror(err)})`;
     process.stderr.write(`ngts: [emerg] ${text}\n`);
     reportStartup(`ngts: [emerg] ${text}\n`);
     return 1;
@@ -77,10 +79,6 @@ function appendToBootLog(s: Startup, level: 'emerg', message: string): void {
   } catch {
     // No writable log yet: stderr said it.
   }
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return os.constants.signals[signal];
 }
 
 class Master {
@@ -132,7 +130,7 @@ class Master {
     cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => this.onExit(worker, code, signal as NodeJS.Signals | null));
     this.log.log('notice', NAME_VERSION);
     this.log.log('notice', `OS: ${os.type()} ${os.release()}`);
-    if (this.config.main.user && !isRootProcess()) {
+    if (this.config.main.user && !isRoot()) {
       this.log.log('warn', 'the "user" directive makes sense only if the master process runs with super-user privileges, ignored');
     }
     this.installSignals();
@@ -287,7 +285,7 @@ class Master {
       newLog = new ErrorLog(errorLogs);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      this.log.log('emerg', `open() "${err.path ?? ''}" failed (${errnoText(err)})`);
+      this.log.log('emerg', `open() "${err.path ?? ''}" failed (${strerror(err)})`);
       return;
     }
     const generation = newGeneration(config, errorLogs);
@@ -354,7 +352,7 @@ class Master {
     try {
       this.log.reopen();
     } catch (e) {
-      this.log.log('alert', `reopening logs failed (${errnoText(e as NodeJS.ErrnoException)})`);
+      this.log.log('alert', `reopening logs failed (${strerror(e as NodeJS.ErrnoException)})`);
     }
     this.chownLogsForWorkers();
     for (const record of this.records.values()) send(record, { type: 'reopen' });
@@ -362,7 +360,7 @@ class Master {
 
   /** As nginx's ngx_reopen_files: files the master (root) recreated must stay writable by workers. */
   private chownLogsForWorkers(): void {
-    if (!isRootProcess() || this.workerUid === undefined || this.workerUid === 0) return;
+    if (!isRoot() || this.workerUid === undefined || this.workerUid === 0) return;
     for (const target of this.current?.errorLogs ?? []) {
       if (target.path === 'stderr') continue;
       try {
@@ -405,8 +403,4 @@ class Master {
     this.log.close();
     this.finished(this.exitCode);
   }
-}
-
-function isRootProcess(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
 }

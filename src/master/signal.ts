@@ -1,18 +1,16 @@
 // `ngts -s stop|quit|reopen|reload`: find the master through the pid file of the configuration
 // the command line names, and signal it — with nginx's messages when that fails.
 import fs from 'node:fs';
-import type { Startup } from '../cli.js';
-import type { SignalName } from '../cli-options.js';
+import os from 'node:os';
+import { SIGNALS, type SignalName, type Startup } from '../cli-options.js';
 import { LoadFailure } from '../config/load.js';
 import { formatConfigError } from '../config/report.js';
-import { errnoText } from '../config/parse.js';
+import { strerror } from '../log/strerror.js';
 
-export const SIGNALS: Record<SignalName, { signal: NodeJS.Signals; number: number }> = {
-  stop: { signal: 'SIGTERM', number: 15 },
-  quit: { signal: 'SIGQUIT', number: 3 },
-  reopen: { signal: 'SIGUSR1', number: 10 },
-  reload: { signal: 'SIGHUP', number: 1 },
-};
+/** The number nginx prints for a signal ("kill(1234, 15) failed", "signal 1 (SIGHUP) received"). */
+export function signalNumber(signal: NodeJS.Signals): number {
+  return os.constants.signals[signal];
+}
 
 export function sendSignal(s: Startup, name: SignalName): number {
   let pidFile: string;
@@ -27,7 +25,7 @@ export function sendSignal(s: Startup, name: SignalName): number {
   try {
     text = fs.readFileSync(pidFile, 'utf8');
   } catch (e) {
-    process.stderr.write(`ngts: [error] open() "${pidFile}" failed (${errnoText(e as NodeJS.ErrnoException)})\n`);
+    process.stderr.write(`ngts: [error] open() "${pidFile}" failed (${strerror(e as NodeJS.ErrnoException)})\n`);
     return 1;
   }
   const trimmed = text.replace(/\s+$/, '');
@@ -36,11 +34,11 @@ export function sendSignal(s: Startup, name: SignalName): number {
     return 1;
   }
   const pid = Number(trimmed);
-  const { signal, number } = SIGNALS[name];
+  const signal = SIGNALS[name];
   try {
     process.kill(pid, signal);
   } catch (e) {
-    process.stderr.write(`ngts: [alert] kill(${pid}, ${number}) failed (${errnoText(e as NodeJS.ErrnoException)})\n`);
+    process.stderr.write(`ngts: [alert] kill(${pid}, ${signalNumber(signal)}) failed (${strerror(e as NodeJS.ErrnoException)})\n`);
     return 1;
   }
   return 0;

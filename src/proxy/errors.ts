@@ -1,5 +1,6 @@
 // nginx's wording for upstream failures in the error log ("connect() failed (111: Connection
 // refused) while connecting to upstream"), and which proxy_next_upstream condition each is.
+import { strerror } from '../log/strerror.js';
 import { FT_ERROR, FT_INVALID_HEADER, FT_TIMEOUT } from './next-upstream.js';
 
 /** What the proxy was doing when it failed (nginx's log "action"). */
@@ -10,16 +11,6 @@ export const PHASE_ACTION: Record<UpstreamPhase, string> = {
   sending: 'sending request to upstream',
   reading_header: 'reading response header from upstream',
   reading_body: 'reading upstream',
-};
-
-const ERRNO: Record<string, [number, string]> = {
-  ECONNREFUSED: [111, 'Connection refused'],
-  ECONNRESET: [104, 'Connection reset by peer'],
-  EHOSTUNREACH: [113, 'No route to host'],
-  ENETUNREACH: [101, 'Network is unreachable'],
-  ETIMEDOUT: [110, 'Connection timed out'],
-  EPIPE: [32, 'Broken pipe'],
-  EADDRNOTAVAIL: [99, 'Cannot assign requested address'],
 };
 
 export interface UpstreamFailure {
@@ -42,8 +33,7 @@ export function describeFailure(err: NodeJS.ErrnoException, phase: UpstreamPhase
   if (code === 'ECONNRESET' && err.message === 'socket hang up') {
     return { ft: FT_ERROR, message: 'upstream prematurely closed connection' };
   }
-  const errno = ERRNO[code];
-  const detail = errno ? ` (${errno[0]}: ${errno[1]})` : ` (${code || err.message})`;
+  const detail = ` (${strerror(err)})`;
   if (phase === 'connecting') return { ft: FT_ERROR, message: `connect() failed${detail}` };
   if (phase === 'sending') return { ft: FT_ERROR, message: `writev() failed${detail}` };
   return { ft: FT_ERROR, message: `recv() failed${detail}` };

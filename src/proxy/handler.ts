@@ -32,6 +32,7 @@ import type net from 'node:net';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { ErrorLog } from '../log/error-log.js';
+import { requestContext } from '../log/request-context.js';
 import { setAgentHook, withAgentHook, type AgentHook } from './agent.js';
 import { describeFailure, PHASE_ACTION, timeoutFailure, type UpstreamFailure, type UpstreamPhase } from './errors.js';
 import { passResponseHeaders, responseHeaderList, upstreamRequestHeaderList, upstreamRequestHeaders } from './headers.js';
@@ -244,8 +245,7 @@ export class ProxyHandler {
       plan.errorContext.logUpstreamError(level, `${message} while ${PHASE_ACTION[phase]}`, upstream);
       return;
     }
-    const host = req.headers.host;
-    this.errorLog.log(level, `*${connectionNumber(req)} ${message} while ${PHASE_ACTION[phase]}, client: ${req.socket.remoteAddress ?? '-'}, server: ${plan.serverName}, request: "${req.method} ${req.url} HTTP/${req.httpVersion}", upstream: "${upstream}"${host !== undefined ? `, host: "${host}"` : ''}`);
+    this.errorLog.log(level, `*${connectionNumber(req)} ${message} while ${PHASE_ACTION[phase]}, ${requestContext(req.socket.remoteAddress ?? '-', plan.serverName, `${req.method} ${req.url} HTTP/${req.httpVersion}`, req.headers, upstream)}`);
   }
 
   get library(): httpProxy {

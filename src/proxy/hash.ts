@@ -21,12 +21,7 @@ export const hashBalancer: Balancer = {
       crc = crc32Final(crc32Update(crc, key));
       sel.hash += (crc >>> 16) & 0x7fff;
       sel.rehash++;
-      let w = sel.hash % group.totalWeight;
-      let p = 0;
-      while (w >= group.peers[p].weight) {
-        w -= group.peers[p].weight;
-        p++;
-      }
+      const p = group.indexByWeight(sel.hash);
       const peer = group.peers[p];
       if (!sel.tried[p] && peer.usable(now)) return sel.choose(peer, p, now);
       if (++sel.hashTries > 20) return roundRobin.pick(sel, now);

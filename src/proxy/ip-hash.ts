@@ -18,12 +18,7 @@ export const ipHash: Balancer = {
     let hash = sel.hash;
     for (;;) {
       for (let i = 0; i < addr.length; i++) hash = (hash * 113 + addr[i]) % 6271;
-      let w = hash % group.totalWeight;
-      let p = 0;
-      while (w >= group.peers[p].weight) {
-        w -= group.peers[p].weight;
-        p++;
-      }
+      const p = group.indexByWeight(hash);
       const peer = group.peers[p];
       if (!sel.tried[p] && peer.usable(now)) {
         sel.hash = hash;

@@ -118,6 +118,17 @@ export class PeerGroup {
     for (const p of peers) w += p.weight;
     this.totalWeight = w;
   }
+
+  /** The peer a hash falls on, each owning `weight` consecutive values (ip_hash and hash). */
+  indexByWeight(hash: number): number {
+    let w = hash % this.totalWeight;
+    let p = 0;
+    while (w >= this.peers[p].weight) {
+      w -= this.peers[p].weight;
+      p++;
+    }
+    return p;
+  }
 }
 
 /** One request's walk over the peers (nginx's ngx_http_upstream_rr_peer_data_t). */

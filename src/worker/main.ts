@@ -4,7 +4,7 @@
 // what to do by message; the same signals nginx's workers obey work too (QUIT, TERM, INT, USR1).
 import type http from 'node:http';
 import type { Config, ErrorLogConf } from '../config/types.js';
-import { errnoText } from '../config/parse.js';
+import { strerror } from '../log/strerror.js';
 import { createHttpRuntime, type HttpRuntime } from '../http/runtime.js';
 import { ErrorLog } from '../log/error-log.js';
 import type { PeerMark } from '../health/peer-health.js';
@@ -65,7 +65,7 @@ function listenAll(rt: HttpRuntime): void {
     countConnections(server);
     const backlog = listen.backlog ?? 511;
     const onListenError = (e: NodeJS.ErrnoException): void => {
-      fatal(`listen() to ${listen.key}, backlog ${backlog} failed (${errnoText(e)})`);
+      fatal(`listen() to ${listen.key}, backlog ${backlog} failed (${strerror(e)})`);
     };
     const handle = sockets.get(listen.key);
     if (!handle) return fatal(`no listening socket for ${listen.key}`);
@@ -73,7 +73,7 @@ function listenAll(rt: HttpRuntime): void {
     server.listen(handle, backlog, () => {
       server.off('error', onListenError);
       // accept() failures (EMFILE…) after this point: logged as nginx does, the worker goes on.
-      server.on('error', (e: NodeJS.ErrnoException) => errorLog?.log('alert', `accept4() failed (${errnoText(e)})`));
+      server.on('error', (e: NodeJS.ErrnoException) => errorLog?.log('alert', `accept4() failed (${strerror(e)})`));
       if (--pending === 0 && state === 'serving') listening();
     });
   }
@@ -124,7 +124,7 @@ function reopen(): void {
     errorLog.reopen();
     runtime?.reopenLogs();
   } catch (e) {
-    errorLog.log('alert', `reopening logs failed (${errnoText(e as NodeJS.ErrnoException)})`);
+    errorLog.log('alert', `reopening logs failed (${strerror(e as NodeJS.ErrnoException)})`);
   }
 }
 

@@ -7,6 +7,11 @@ import type { MainConf } from '../config/types.js';
 const DEFAULT_USER = 'nobody';
 const DEFAULT_GROUP = 'nogroup';
 
+/**
+ * Whether this process runs as root: what decides a server's default port (80, else 8000), the
+ * `user` directive's effect and the workers' privilege drop. (nginx asks getuid() for the port and
+ * geteuid() for the rest; they differ only in a set-uid program, which node is not.)
+ */
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }

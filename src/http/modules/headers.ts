@@ -1,7 +1,7 @@
 // ngx_http_headers_filter_module: add_header and expires, as a header filter. A level with
 // neither has no state here, so its responses keep the core's fast header path.
 import type { ExpiresConf } from '../../config/types.js';
-import { httpDate } from '../../log/clock.js';
+import { httpDate } from '../../content/http-time.js';
 import { defineHttpModule } from '../module.js';
 import type { HttpRequest } from '../request.js';
 import type { NgtsResponse } from '../response.js';
@@ -81,7 +81,7 @@ function setExpires(res: NgtsResponse, e: ExpiresConf): void {
       maxAge = expiresAt - now;
     }
   }
-  res.setHeader('Expires', httpDate(expiresAt * 1000));
+  res.setHeader('Expires', httpDate(expiresAt));
   const negative = (e.kind !== 'daily' && e.seconds < 0) || maxAge < 0;
   res.setHeader('Cache-Control', negative ? 'no-cache' : `max-age=${maxAge}`);
 }

@@ -1,13 +1,12 @@
 // Access log files (ngx_http_log_module's open files): one per path, shared by every level that
-// names it, written in lines. Without `buffer=` the lines of one event-loop turn are written
-// together; with it they are held until the buffer fills, `flush=` elapses, logs are reopened
-// (USR1) or the worker exits. A failed write is dropped (nginx logs it to the error log and goes
-// on): it never breaks a response.
+// names it, written in lines (what a line says is src/http/access-log.ts's business). Without
+// `buffer=` the lines of one event-loop turn are written together; with it they are held until
+// the buffer fills, `flush=` elapses, logs are reopened (USR1) or the worker exits. A failed write
+// is dropped (nginx logs it to the error log and goes on): it never breaks a response.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ErrorLog } from './error-log.js';
 import { strerror } from './strerror.js';
-import type { Template } from '../http/variables.js';
 
 export class AccessLogFile {
   private fd = -1;
@@ -110,10 +109,4 @@ function openAppend(file: string): number {
     }
     return fs.openSync(file, 'a');
   }
-}
-
-/** One `access_log` line of a level: the file and the compiled format. */
-export interface AccessLogTarget {
-  file: AccessLogFile;
-  format: Template;
 }
