@@ -1,8 +1,8 @@
 // What an HTTP module is at request time (nginx's ngx_http_module_t and its phase handlers and
 // filters). A module compiles its per-level state once per configuration generation; a level
 // where it compiles nothing gets none of its handlers or filters, so an unconfigured module
-// costs nothing there. The ordered module list is src/http/modules.ts; how to add one is in
-// docs/architecture.md.
+// costs nothing there. The ordered module list is src/http/module-list.ts; how to add one is in
+// the README's "Architecture" section.
 import type { Duplex } from 'node:stream';
 import type { LocationConf, MergedLocConf } from '../config/types.js';
 import type { HttpCore } from './phases.js';
