@@ -88,7 +88,8 @@ export interface HttpModuleSpec<L, R> {
   readonly phases?: { readonly [P in Phase]?: PhaseHandler<L> };
   /**
    * nginx's clcf->handler: the location's own content handler (proxy_pass, stub_status), which
-   * replaces the CONTENT phase's handlers there. It always answers (returns DONE).
+   * replaces the CONTENT phase's handlers there. It answers (DONE) or returns the status to
+   * finalize with (405…).
    */
   readonly contentHandler?: PhaseHandler<L>;
   readonly headerFilter?: HeaderFilter<L>;

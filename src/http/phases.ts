@@ -225,7 +225,8 @@ export class HttpCore {
     const level = r.level!;
     const own = level.contentHandler;
     if (own !== undefined) {
-      own.handler(r, own.state, this);
+      const rc = own.handler(r, own.state, this);
+      if (rc !== DONE && rc !== OK) this.finalize(r, rc === DECLINED ? 404 : rc);
       return;
     }
     const steps = level.steps;
