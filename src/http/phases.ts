@@ -24,7 +24,7 @@ import { isRedirect, REQUEST_HEADER_TOO_LARGE, specialPage } from './special-res
 import { resolveInternalUri } from './uri.js';
 import { mapUriToPath } from './path-map.js';
 import { logRequest } from './request-log.js';
-import { absoluteLocation, headerSafe } from './location-header.js';
+import { absoluteLocation, directoryLocation, headerSafe } from './location-header.js';
 
 /**
  * A content handler of another module (the proxy): returns true when it takes the request (it
@@ -292,7 +292,7 @@ export class HttpCore {
       case 'method_not_allowed':
         return this.finalize(r, 405);
       case 'directory':
-        r.res.setHeader('Location', absoluteLocation(r, headerSafe(r.uri + '/' + (r.args ? '?' + r.args : ''))));
+        r.res.setHeader('Location', directoryLocation(r));
         return this.finalize(r, 301);
       default:
         return this.unexpectedOutcome(r, outcome);

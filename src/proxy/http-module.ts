@@ -7,6 +7,7 @@
 import type http from 'node:http';
 import type { LocationConf, MergedLocConf } from '../config/types.js';
 import { registerLevelExtension, type Generation } from '../http/loc-runtime.js';
+import { absoluteLocation } from '../http/location-header.js';
 import { registerContentHandler, type HttpCore } from '../http/phases.js';
 import type { HttpRequest } from '../http/request.js';
 import type { NgtsResponse } from '../http/response.js';
@@ -90,6 +91,10 @@ class ProxyRequest implements ProxyPlan, ProxyErrorContext {
   /** proxy_pass_header Server: the upstream's Server header (when it sent one) stays. */
   beforeHeaders(res: http.ServerResponse): void {
     if (!this.location.hide.has('server')) (res as NgtsResponse).keepServerHeader = true;
+  }
+
+  absoluteRedirect(location: string): string {
+    return absoluteLocation(this.r, location);
   }
 
   logUpstreamError(level: 'error' | 'warn', message: string, upstream: string): void {
