@@ -20,7 +20,7 @@ interface UnixResponse {
 }
 
 /** One GET over the unix socket `socketPath`, on a fresh connection. */
-export function unixGet(socketPath: string, target: string, headers: http.OutgoingHttpHeaders = {}): Promise<UnixResponse> {
+function unixGet(socketPath: string, target: string, headers: http.OutgoingHttpHeaders = {}): Promise<UnixResponse> {
   return new Promise((resolve, reject) => {
     const req = http.get({ socketPath, path: target, headers, agent: false }, (res) => {
       let body = '';
