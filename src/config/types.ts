@@ -38,10 +38,13 @@ export interface LogFormatConf {
 }
 
 export interface ListenConf {
-  /** Numeric address ("0.0.0.0", "127.0.0.1", "::"), as node's listen() takes it. */
+  /** Numeric address ("0.0.0.0", "127.0.0.1", "::"), as node's listen() takes it; '' for unix. */
   host: string;
+  /** 0 for a unix-domain socket. */
   port: number;
-  /** "addr:port" as nginx prints it (IPv6 in brackets). */
+  /** The socket file of `listen unix:PATH` (PATH as written), else undefined. */
+  unix?: string;
+  /** "addr:port" as nginx prints it (IPv6 in brackets), or "unix:PATH". */
   key: string;
   defaultServer: boolean;
   backlog?: number;

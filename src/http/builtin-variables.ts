@@ -79,13 +79,18 @@ function cookieValue(header: string | undefined, name: string): string {
   return '';
 }
 
+/** A port as nginx prints it: none (unix-domain sockets) is empty. */
+function portText(port: number): string {
+  return port === 0 ? '' : String(port);
+}
+
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
 const table: Record<string, (r: HttpRequest) => string> = {
   remote_addr: (r) => r.conn.remoteAddress,
-  remote_port: (r) => String(r.conn.remotePort),
+  remote_port: (r) => portText(r.conn.remotePort),
   remote_user: remoteUser,
   time_local: () => timeLocalNow(),
   time_iso8601: () => timeIso8601Now(),
@@ -105,7 +110,7 @@ const table: Record<string, (r: HttpRequest) => string> = {
   hostname: () => hostname,
   server_name: (r) => r.serverName,
   server_addr: (r) => r.conn.localAddress,
-  server_port: (r) => String(r.conn.localPort),
+  server_port: (r) => portText(r.conn.localPort),
   status: (r) => String(r.status || r.res.statusCode).padStart(3, '0'),
   body_bytes_sent: (r) => String(bodyBytesSent(r)),
   bytes_sent: (r) => String(bytesSent(r)),

@@ -14,7 +14,10 @@ import type { ServerNameTable } from './server-names.js';
 /** nginx numbers connections per worker ("*12" in the error log, $connection). */
 let connectionCounter = 0;
 
-/** A listening socket's address: its port, and its address unless it is a wildcard. */
+/**
+ * A listening socket's address: its port, and its address unless it is a wildcard; for a
+ * unix-domain socket "unix:PATH" and port 0 (none).
+ */
 export interface LocalAddress {
   address: string | undefined;
   port: number;
@@ -37,6 +40,9 @@ export class Connection implements ConnectionState {
   ) {
     this.ownAddress = local.address;
     this.localPort = local.port;
+    // A unix-domain client has no address of its own: nginx's $remote_addr is "unix:" (node
+    // reads nothing from such a socket).
+    if (local.address !== undefined && local.address.startsWith('unix:')) this.peerAddress = 'unix:';
   }
 
   get remoteAddress(): string {

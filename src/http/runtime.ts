@@ -123,8 +123,9 @@ export function createHttpRuntime(config: Config, options: HttpRuntimeOptions): 
     for (const extra of group.covered) byLocalAddress.set(extra.listen.host, serverTable(extra.listen, extra.servers));
     const tableFor = (socket: Socket): ServerNameTable => (byLocalAddress.size > 0 && byLocalAddress.get(socket.localAddress ?? '')) || table;
     // Every connection has the listening socket's port, and its address unless it is a wildcard:
-    // read once from the listening socket, not by a getsockname() per connection.
-    let bound: LocalAddress | undefined;
+    // read once from the listening socket, not by a getsockname() per connection. A unix
+    // socket's is its "unix:PATH", without a port.
+    let bound: LocalAddress | undefined = listen.unix !== undefined ? { address: listen.key, port: 0 } : undefined;
     const connect = (socket: Socket): Connection => new Connection(socket, bound ??= boundAddress(server, socket), tableFor(socket));
     const defaultServer = table.defaultServer;
     // Reading the header happens before the virtual server is known: nginx uses the default

@@ -119,3 +119,27 @@ export function resolveInternalUri(uri: string): string | undefined {
   if (!uri.includes('/.') && !uri.includes('//')) return uri;
   return resolveDots(uri);
 }
+
+/**
+ * ngx_escape_uri(NGX_ESCAPE_URI) of src/core/ngx_string.c, one bit per byte (1: escape): controls,
+ * space, `"` `#` `%` `<` `>` `?` `\` `^` `` ` `` `{` `|` `}`, DEL and every byte ≥ 0x80 (the UTF-8
+ * bytes of a decoded URI). What nginx escapes a decoded $uri with to put it in a URL again.
+ */
+const URI_ESCAPE = [0xffffffff, 0xd000002d, 0x50000000, 0xb8000001, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
+const PERCENT_HEX = Array.from({ length: 256 }, (_, b) => '%' + b.toString(16).toUpperCase().padStart(2, '0'));
+
+function mustEscape(byte: number): boolean {
+  return ((URI_ESCAPE[byte >> 5] >>> (byte & 31)) & 1) === 1;
+}
+
+/** The characters of URI_ESCAPE, and every non-ASCII one: the common path has none. */
+// eslint-disable-next-line no-control-regex
+const HAS_URI_ESCAPE = /[\x00-\x20"#%<>?\\^`{|}\x7f-\uffff]/;
+
+/** `path` (a decoded URI) escaped as nginx's ngx_escape_uri(NGX_ESCAPE_URI) escapes it. */
+export function escapeUri(path: string): string {
+  if (!HAS_URI_ESCAPE.test(path)) return path;
+  let out = '';
+  for (const byte of Buffer.from(path, 'utf8')) out += mustEscape(byte) ? PERCENT_HEX[byte] : String.fromCharCode(byte);
+  return out;
+}

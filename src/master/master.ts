@@ -85,7 +85,7 @@ class Master {
   private log: ErrorLog;
   private current?: Generation;
   private readonly records = new Map<Worker, WorkerRecord>();
-  private readonly sockets = new ListenSockets();
+  private readonly sockets = new ListenSockets((level, message) => this.log.log(level, message));
   private shutdown?: 'quit' | 'stop';
   private reloading = false;
   private reloadQueued = false;

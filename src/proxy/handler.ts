@@ -59,6 +59,8 @@ export interface ProxyPlan {
   serverName: string;
   /** Called right before the response status line is written (add_header and the like). */
   beforeHeaders?(res: http.ServerResponse, status: number): void;
+  /** A Location that proxy_redirect rewrote to "/…", made absolute by the core (absolute_redirect). */
+  absoluteRedirect?(location: string): string;
   /** Where $upstream_* are recorded (the core reads it while the request runs); else a new one. */
   upstreamLog?: UpstreamLog;
   /**
@@ -757,9 +759,9 @@ class Attempt implements AgentHook {
     if (upRes.statusMessage) res.statusMessage = upRes.statusMessage;
     run.plan.beforeHeaders?.(res, status);
     // One header list for writeHead where the core takes it as is; else one by one.
-    const list = (res as Partial<HeaderListResponse>).takesHeaderList?.(status) ? responseHeaderList(upRes, run.plan.location) : undefined;
+    const list = (res as Partial<HeaderListResponse>).takesHeaderList?.(status) ? responseHeaderList(upRes, run.plan.location, run.plan) : undefined;
     if (list !== undefined) res.writeHead(status, list);
-    else passResponseHeaders(upRes, res, run.plan.location);
+    else passResponseHeaders(upRes, res, run.plan.location, run.plan);
     const up = upRes as UpstreamResponse;
     up[ATTEMPT] = this;
     up.on('end', onUpstreamResponseEnd);

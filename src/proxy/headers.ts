@@ -139,8 +139,24 @@ export function upstreamRequestHeaderList(req: http.IncomingMessage, pl: ProxyLo
 /** Response headers that describe the upstream connection, not the response. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 
+/** Where a Location rewritten by proxy_redirect goes next (the core's header filter). */
+export interface RedirectTarget {
+  /** A relative Location made absolute, as nginx's header filter does for a rewritten one. */
+  absoluteRedirect?(location: string): string;
+}
+
+/**
+ * proxy_redirect's rewrite of a Location or Refresh value. nginx hands a rewritten Location (only
+ * that: not one passed as is, nor Refresh) to its header filter, which makes "/x" absolute.
+ */
+function rewritten(pl: ProxyLocation, lower: string, value: string, redirect: RedirectTarget): string {
+  const result = rewriteRedirect(pl.redirects, value, lower === 'refresh');
+  if (result === undefined) return value;
+  return lower === 'location' && redirect.absoluteRedirect !== undefined ? redirect.absoluteRedirect(result) : result;
+}
+
 /** Copies the upstream response headers onto `res` the way nginx passes them. */
-export function passResponseHeaders(upstream: http.IncomingMessage, res: http.ServerResponse, pl: ProxyLocation): void {
+export function passResponseHeaders(upstream: http.IncomingMessage, res: http.ServerResponse, pl: ProxyLocation, redirect: RedirectTarget): void {
   const raw = upstream.rawHeaders;
   const hide = pl.hide;
   let seen: Set<string> | undefined;
@@ -149,9 +165,7 @@ export function passResponseHeaders(upstream: http.IncomingMessage, res: http.Se
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || hide.has(lower)) continue;
     let value = raw[i + 1];
-    if ((lower === 'location' || lower === 'refresh') && pl.redirects.length > 0) {
-      value = rewriteRedirect(pl.redirects, value, lower === 'refresh') ?? value;
-    }
+    if ((lower === 'location' || lower === 'refresh') && pl.redirects.length > 0) value = rewritten(pl, lower, value, redirect);
     // The first occurrence replaces what the server set already (Server with proxy_pass_header).
     seen ??= new Set();
     if (seen.has(lower)) res.appendHeader(name, value);
@@ -170,7 +184,7 @@ const seenNames: string[] = [];
  * bytes on the wire: undefined when a name repeats (setHeader then appendHeader group repeats at
  * the first one) or the upstream's Server or Date is passed (it replaces the server's own).
  */
-export function responseHeaderList(upstream: http.IncomingMessage, pl: ProxyLocation): string[] | undefined {
+export function responseHeaderList(upstream: http.IncomingMessage, pl: ProxyLocation, redirect: RedirectTarget): string[] | undefined {
   const raw = upstream.rawHeaders;
   const hide = pl.hide;
   const list: string[] = [];
@@ -184,9 +198,7 @@ export function responseHeaderList(upstream: http.IncomingMessage, pl: ProxyLoca
     for (let j = 0; j < seen.length; j++) if (seen[j] === lower) return undefined;
     seen.push(lower);
     let value = raw[i + 1];
-    if ((lower === 'location' || lower === 'refresh') && pl.redirects.length > 0) {
-      value = rewriteRedirect(pl.redirects, value, lower === 'refresh') ?? value;
-    }
+    if ((lower === 'location' || lower === 'refresh') && pl.redirects.length > 0) value = rewritten(pl, lower, value, redirect);
     list.push(name, value);
   }
   return list;

@@ -7,6 +7,7 @@
 import type http from 'node:http';
 import { DONE, defineHttpModule, type Generation, type LevelContext } from '../http/module.js';
 import type { HttpCore } from '../http/phases.js';
+import { absoluteLocation } from '../http/location-header.js';
 import type { HttpRequest } from '../http/request.js';
 import type { NgtsResponse } from '../http/response.js';
 import { compileTemplate, type CompileOptions, type Template } from '../http/variables.js';
@@ -87,6 +88,10 @@ class ProxyRequest implements ProxyPlan, ProxyErrorContext {
   /** proxy_pass_header Server: the upstream's Server header (when it sent one) stays. */
   beforeHeaders(res: http.ServerResponse): void {
     if (!this.location.hide.has('server')) (res as NgtsResponse).keepServerHeader = true;
+  }
+
+  absoluteRedirect(location: string): string {
+    return absoluteLocation(this.r, location);
   }
 
   logUpstreamError(level: 'error' | 'warn', message: string, upstream: string): void {

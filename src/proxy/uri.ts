@@ -5,6 +5,9 @@
 //   it, the rest escaped again, the arguments appended;
 // - variables: the evaluated URL's URI part is sent as is (arguments only if written in it);
 //   without a URI part the client's URI is passed unchanged.
+import { escapeUri } from '../http/uri.js';
+
+export { escapeUri };
 
 export interface ProxyPassUrl {
   scheme: 'http' | 'https';
@@ -75,16 +78,3 @@ export function upstreamUri(passUri: string | undefined, fromVariables: boolean,
   return passUri + escapeUri(req.uri.slice(cut)) + (req.args !== '' ? '?' + req.args : '');
 }
 
-/** nginx's ngx_escape_uri(NGX_ESCAPE_URI): space, #, %, ?, controls and bytes ≥ 0x7f. */
-export function escapeUri(path: string): string {
-  if (!/[\s#%?\x00-\x1f\x7f-\uffff]/.test(path)) return path;
-  let out = '';
-  for (const byte of Buffer.from(path, 'utf8')) {
-    if (byte <= 0x20 || byte === 0x23 || byte === 0x25 || byte === 0x3f || byte >= 0x7f) {
-      out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-    } else {
-      out += String.fromCharCode(byte);
-    }
-  }
-  return out;
-}

@@ -12,6 +12,7 @@ import { setPeerCheckDown } from '../proxy/peers.js';
 import { countConnections, countRequest, statusAnswered, workerReport } from '../status/worker-counters.js';
 import { FATAL_EXIT_CODE, type FromWorker, type ToWorker } from '../master/ipc.js';
 import { ConnectionDrain } from './drain.js';
+import { listenOnHandle } from './listen-handle.js';
 import { dropPrivileges, setRlimitNofile } from './privileges.js';
 
 type State = 'waiting' | 'serving' | 'draining' | 'exiting';
@@ -70,7 +71,7 @@ function listenAll(rt: HttpRuntime): void {
     const handle = sockets.get(listen.key);
     if (!handle) return fatal(`no listening socket for ${listen.key}`);
     server.once('error', onListenError);
-    server.listen(handle, backlog, () => {
+    listenOnHandle(server, handle, listen.unix !== undefined, backlog, () => {
       server.off('error', onListenError);
       // accept() failures (EMFILE…) after this point: logged as nginx does, the worker goes on.
       server.on('error', (e: NodeJS.ErrnoException) => errorLog?.log('alert', `accept4() failed (${strerror(e)})`));

@@ -129,6 +129,24 @@ http { server {
   ]);
 });
 
+test('listen unix:PATH: the path as written (107 bytes at most), nginx\'s parameters', () => {
+  const prefix = tempDir('unix');
+  const longest = '/tmp/' + 'y'.repeat(102);
+  writeTree(prefix, {
+    'n.conf': `events {}
+http { server {
+  listen unix:${longest} backlog=7 ipv6only=on bind default; listen unix:relative.sock; listen 8081;
+} }
+`,
+  });
+  const { config } = loadConfig({ prefix, confFile: 'n.conf' });
+  assert.deepEqual(config.http!.servers[0].listens, [
+    { host: '', port: 0, unix: longest, key: `unix:${longest}`, defaultServer: true, backlog: 7, ipv6only: true },
+    { host: '', port: 0, unix: 'relative.sock', key: 'unix:relative.sock', defaultServer: false },
+    { host: '0.0.0.0', port: 8081, key: '0.0.0.0:8081', defaultServer: false },
+  ]);
+});
+
 test('main context: worker_processes, pid, error_log, -g globals', () => {
   const prefix = tempDir('main');
   writeTree(prefix, { 'n.conf': 'worker_processes auto;\npid run/x.pid;\nerror_log stderr notice;\nerror_log logs/e.log;\nevents {}\n' });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normalizeHost } from '../../src/http/host.js';
-import { normalizePath, parseRequestTarget, resolveInternalUri } from '../../src/http/uri.js';
+import { escapeUri, normalizePath, parseRequestTarget, resolveInternalUri } from '../../src/http/uri.js';
 import { compileTemplate, parseTemplate, registerVariable, UnknownVariableError } from '../../src/http/variables.js';
 import '../../src/http/builtin-variables.js';
 import { escapeDefault, escapeJson } from '../../src/log/log-format.js';
@@ -108,5 +108,21 @@ describe('log escaping', () => {
   });
   it('escape=json', () => {
     assert.equal(escapeJson('a"b\\c\n\x01é'), 'a\\"b\\\\c\\n\\u0001é');
+  });
+});
+
+describe('escapeUri (ngx_escape_uri, NGX_ESCAPE_URI)', () => {
+  it('escapes exactly the ASCII characters nginx\'s table marks', () => {
+    // From src/core/ngx_string.c: controls, space, " # % < > ? \\ ^ ` { | } and DEL.
+    const escaped = new Set([...'\x20"#%<>?\\^`{|}\x7f']);
+    for (let c = 0; c < 0x80; c++) {
+      const ch = String.fromCharCode(c);
+      const expected = c < 0x20 || escaped.has(ch) ? '%' + c.toString(16).toUpperCase().padStart(2, '0') : ch;
+      assert.equal(escapeUri(ch), expected, `0x${c.toString(16)}`);
+    }
+  });
+  it('escapes the UTF-8 bytes of other characters, keeps the rest of the path', () => {
+    assert.equal(escapeUri('/dir sp/ü?#%'), '/dir%20sp/%C3%BC%3F%23%25');
+    assert.equal(escapeUri("/a-b_c.d~e!$&'()*+,;=:@[]/"), "/a-b_c.d~e!$&'()*+,;=:@[]/");
   });
 });

@@ -275,9 +275,26 @@ const UNSUPPORTED_LISTEN = new Set([
 
 function handleListen(d: Directive, s: Scope): void {
   const addr = d.args[0];
-  if (addr.startsWith('unix:')) {
-    throw argError(d, 0, `unix domain sockets ("${addr}") are not supported by ngts in the "listen" directive`);
+  const listen = addr.startsWith('unix:') ? unixListen(d, addr) : inetListen(d, addr);
+  for (let i = 1; i < d.args.length; i++) {
+    const p = d.args[i];
+    const [name, value] = splitParam(p);
+    if (p === 'default_server' || p === 'default') listen.defaultServer = true;
+    else if (p === 'bind') continue;
+    else if (p === 'reuseport') listen.reuseport = true;
+    else if (name === 'backlog' && value !== undefined && /^-?\d+$/.test(value)) listen.backlog = Number(value);
+    // nginx accepts it on a unix listen too, and applies it to IPv6 sockets only.
+    else if (name === 'ipv6only' && (value === 'on' || value === 'off')) listen.ipv6only = value === 'on';
+    else if (UNSUPPORTED_LISTEN.has(name)) {
+      throw argError(d, i, `"${name}" parameter of the "listen" directive is not supported by ngts`);
+    } else throw argError(d, i, `invalid parameter "${p}"`);
   }
+  const server = s.server!;
+  if (server.listens.some((l) => l.key === listen.key)) throw directiveError(d, `a duplicate listen ${listen.key}`);
+  server.listens.push(listen);
+}
+
+function inetListen(d: Directive, addr: string): ListenConf {
   const hp = splitHostPort(addr);
   const invalidPort = () => argError(d, 0, `invalid port in "${addr}" of the "listen" directive`);
   if (!hp) throw argError(d, 0, `invalid host in "${addr}" of the "listen" directive`);
@@ -290,22 +307,20 @@ function handleListen(d: Directive, s: Scope): void {
   }
   const port = hp.port ?? 80;
   const key = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  const listen: ListenConf = { host, port, key, defaultServer: false };
-  for (let i = 1; i < d.args.length; i++) {
-    const p = d.args[i];
-    const [name, value] = splitParam(p);
-    if (p === 'default_server' || p === 'default') listen.defaultServer = true;
-    else if (p === 'bind') continue;
-    else if (p === 'reuseport') listen.reuseport = true;
-    else if (name === 'backlog' && value !== undefined && /^-?\d+$/.test(value)) listen.backlog = Number(value);
-    else if (name === 'ipv6only' && (value === 'on' || value === 'off')) listen.ipv6only = value === 'on';
-    else if (UNSUPPORTED_LISTEN.has(name)) {
-      throw argError(d, i, `"${name}" parameter of the "listen" directive is not supported by ngts`);
-    } else throw argError(d, i, `invalid parameter "${p}"`);
+  return { host, port, key, defaultServer: false };
+}
+
+/** sizeof(struct sockaddr_un.sun_path) on Linux, its terminating NUL included. */
+const SUN_PATH_SIZE = 108;
+
+/** `listen unix:PATH` (ngx_parse_unix_domain_url): the whole rest is the path, as written. */
+function unixListen(d: Directive, addr: string): ListenConf {
+  const path = addr.slice('unix:'.length);
+  if (path === '') throw argError(d, 0, `no path in the unix domain socket in "${addr}" of the "listen" directive`);
+  if (Buffer.byteLength(path) + 1 > SUN_PATH_SIZE) {
+    throw argError(d, 0, `too long path in the unix domain socket in "${addr}" of the "listen" directive`);
   }
-  const server = s.server!;
-  if (server.listens.some((l) => l.key === key)) throw directiveError(d, `a duplicate listen ${key}`);
-  server.listens.push(listen);
+  return { host: '', port: 0, unix: path, key: addr, defaultServer: false };
 }
 
 function splitParam(p: string): [string, string | undefined] {

@@ -6,7 +6,7 @@ import type http from 'node:http';
 import type { LogLevel } from '../../config/types.js';
 import { serveAutoindex, serveIndex, type DirectoryContext, type DirectoryOutcome } from '../../content/directory.js';
 import { serveFile, type StaticOutcome } from '../../content/static.js';
-import { absoluteLocation, headerSafe } from '../location-header.js';
+import { directoryLocation } from '../location-header.js';
 import { DECLINED, DONE, defineHttpModule, Phase } from '../module.js';
 import { mapUriToPath } from '../path-map.js';
 import type { HttpCore } from '../phases.js';
@@ -89,7 +89,7 @@ function afterFile(core: HttpCore, r: HttpRequest, outcome: StaticOutcome): void
     case 'method_not_allowed':
       return core.finalize(r, 405);
     case 'directory':
-      r.res.setHeader('Location', absoluteLocation(r, headerSafe(r.uri + '/' + (r.args ? '?' + r.args : ''))));
+      r.res.setHeader('Location', directoryLocation(r));
       return core.finalize(r, 301);
     default:
       return core.finalize(r, 500);
