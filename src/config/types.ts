@@ -228,7 +228,7 @@ export type BalancerConf =
   | { method: 'round_robin' }
   | { method: 'ip_hash' }
   | { method: 'least_conn' }
-  /** LVS's shortest expected delay and never queue (src/proxy/sed.ts, nq.ts). */
+  /** LVS's shortest expected delay and never queue (src/proxy/balancers/sed.ts, nq.ts). */
   | { method: 'sed' }
   | { method: 'nq' }
   | { method: 'hash'; key: string; consistent: boolean };

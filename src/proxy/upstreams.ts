@@ -4,15 +4,15 @@
 // an implicit one-peer upstream, as in nginx.
 import { UpstreamHttpAgent, UpstreamHttpsAgent } from './agent.js';
 import type { UpstreamConf, UpstreamPeerConf } from '../config/types.js';
-import type { Balancer } from './balancer.js';
-import { consistentHash } from './consistent-hash.js';
-import { hashBalancer } from './hash.js';
-import { ipHash } from './ip-hash.js';
-import { leastConn } from './least-conn.js';
+import type { Balancer } from './balancers/balancer.js';
+import { consistentHash } from './balancers/consistent-hash.js';
+import { hashBalancer } from './balancers/hash.js';
+import { ipHash } from './balancers/ip-hash.js';
+import { leastConn } from './balancers/least-conn.js';
 import { Peer, PeerGroup, PeerSelection } from './peers.js';
-import { neverQueue } from './nq.js';
-import { roundRobin } from './round-robin.js';
-import { shortestExpectedDelay } from './sed.js';
+import { neverQueue } from './balancers/nq.js';
+import { roundRobin } from './balancers/round-robin.js';
+import { shortestExpectedDelay } from './balancers/sed.js';
 
 export class Upstream {
   readonly primary: PeerGroup;

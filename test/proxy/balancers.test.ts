@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import type { BalancerConf, UpstreamPeerConf } from '../../src/config/types.js';
-import { crc32 } from '../../src/proxy/crc32.js';
-import { addressBytes } from '../../src/proxy/ip-hash.js';
+import { crc32 } from '../../src/proxy/balancers/crc32.js';
+import { addressBytes } from '../../src/proxy/balancers/ip-hash.js';
 import { releasePeer, resetPeerStates } from '../../src/proxy/peers.js';
 import { Upstream } from '../../src/proxy/upstreams.js';
 

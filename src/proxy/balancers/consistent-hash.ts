@@ -6,7 +6,7 @@
 // smooth weighted round robin.
 import type { Balancer } from './balancer.js';
 import { CRC32_INIT, crc32, crc32Final, crc32Update } from './crc32.js';
-import type { Peer, PeerGroup } from './peers.js';
+import type { Peer, PeerGroup } from '../peers.js';
 import { roundRobin, smoothWeighted } from './round-robin.js';
 
 interface Ring {
