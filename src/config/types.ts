@@ -211,12 +211,16 @@ export interface ServerConf {
 }
 
 export interface UpstreamPeerConf {
-  /** "host:port" (":80" added when absent), for logs and $upstream_addr: "127.0.0.1:9001". */
+  /** "host:port" (":80" added when absent), for logs and $upstream_addr: "127.0.0.1:9001"; "unix:/path" for a socket. */
   address: string;
   /** The address exactly as written (consistent hash builds its points from it, as nginx). */
   server?: string;
+  /** "localhost" for a unix-domain socket. */
   host: string;
+  /** 0 for a unix-domain socket. */
   port: number;
+  /** `server unix:/path`: the socket's path. */
+  socketPath?: string;
   weight: number;
   maxFails: number;
   failTimeout: number;

@@ -151,19 +151,19 @@ export class Attempt implements AgentHook {
   onError(err: NodeJS.ErrnoException): void {
     if (this.dead) return;
     if (this.phase === 'reading_body') {
-      this.run.handler.logFailure(this.run.req, this.run.plan, this.peer, describeFailure(err, 'reading_body', this.run.plan.pass.host).message, 'reading_body');
+      this.run.handler.logFailure(this.run.req, this.run.plan, this.peer, describeFailure(err, 'reading_body', this.run.plan.pass.host, this.peer).message, 'reading_body');
       this.dead = true;
       this.run.res.destroy();
       this.release('failed');
       return;
     }
-    this.fail(describeFailure(err, this.phase, this.run.plan.pass.host));
+    this.fail(describeFailure(err, this.phase, this.run.plan.pass.host, this.peer));
   }
 
   /** This peer failed before a response was passed: log it, then the next peer or 502/504. */
   fail(failure: UpstreamFailure): void {
     const run = this.run;
-    run.handler.logFailure(run.req, run.plan, this.peer, failure.message, this.phase);
+    run.handler.logFailure(run.req, run.plan, this.peer, failure.message, this.phase, failure.level);
     this.abort();
     const status = failure.ft === FT_TIMEOUT ? 504 : 502;
     run.log.status(status);

@@ -68,9 +68,11 @@ export interface ProxyPlan {
   maxBodySize?: number;
 }
 
+export type UpstreamLogLevel = 'crit' | 'error' | 'warn';
+
 export interface ProxyErrorContext {
   /** `message` is "… while connecting to upstream"; `upstream` the URL nginx prints after the request. */
-  logUpstreamError(level: 'error' | 'warn', message: string, upstream: string): void;
+  logUpstreamError(level: UpstreamLogLevel, message: string, upstream: string): void;
   /** A chunked body over client_max_body_size: nginx's wording is the core's concern. */
   logBodyTooLarge(size: number): void;
 }
@@ -108,9 +110,11 @@ export class ProxyHandler {
   }
 
   /** An error log line with nginx's request context. */
-  logFailure(req: http.IncomingMessage, plan: ProxyPlan, peer: Peer | undefined, message: string, phase: UpstreamPhase, level: 'error' | 'warn' = 'error'): void {
+  logFailure(req: http.IncomingMessage, plan: ProxyPlan, peer: Peer | undefined, message: string, phase: UpstreamPhase, level: UpstreamLogLevel = 'error'): void {
     if (!this.errorLog.enabled(level)) return;
-    const upstream = `${plan.pass.scheme}://${peer ? peer.name : plan.upstream.name}${plan.uri}`;
+    // nginx separates a unix-domain peer's name from the URI with ":".
+    const separator = peer?.socketPath !== undefined ? ':' : '';
+    const upstream = `${plan.pass.scheme}://${peer ? peer.name : plan.upstream.name}${separator}${plan.uri}`;
     if (plan.errorContext !== undefined) {
       plan.errorContext.logUpstreamError(level, `${message} while ${PHASE_ACTION[phase]}`, upstream);
       return;

@@ -14,10 +14,10 @@ import { compileTemplate, registerVariable, type CompileOptions, type Template }
 import type { ErrorLog } from '../log/error-log.js';
 import { ProxyHandler, type ProxyDone, type ProxyErrorContext, type ProxyOutcome, type ProxyPlan } from './handler.js';
 import { proxyAddXForwardedFor } from './headers.js';
-import { compileProxyLocation, proxyHost, resolveUpstream, type ProxyLocation } from './location.js';
+import { compileProxyLocation, proxyHost, proxyPort, resolveUpstream, type ProxyLocation } from './location.js';
 import { UpstreamLog } from './upstream-log.js';
 import { Upstream, Upstreams } from './upstreams.js';
-import { parseProxyPass, upstreamUri, type ProxyPassUrl } from './uri.js';
+import { parseProxyPass, proxyPassError, upstreamUri, type ProxyPassUrl } from './uri.js';
 
 const MODULE = 'proxy';
 
@@ -143,7 +143,7 @@ function proxyContent(r: HttpRequest, core: HttpCore): boolean {
     const url = cp.pass!.evaluate(r);
     pass = parseProxyPass(url);
     if (pass === undefined) {
-      core.logError(r, 'error', `invalid URL prefix in "${url}"`);
+      core.logError(r, 'error', proxyPassError(url));
       core.finalize(r, 500);
       return true;
     }
@@ -190,7 +190,7 @@ registerVariable('proxy_host', (r) => {
 });
 registerVariable('proxy_port', (r) => {
   const p = proxyState(r);
-  return p === undefined ? '' : String(p.pass.port);
+  return p === undefined ? '' : proxyPort(p.pass);
 });
 registerVariable('proxy_add_x_forwarded_for', (r) => proxyAddXForwardedFor(r.req));
 registerVariable('upstream_addr', (r) => proxyState(r)?.upstreamLog.addr ?? '');

@@ -35,7 +35,8 @@ export function proxyOptions(plan: ProxyPlan, peer: Peer, body?: Readable | Empt
     const cached = (peer as CachingPeer)[PLAIN_OPTIONS];
     if (cached !== undefined) return cached;
   }
-  const target = { protocol: https ? 'https:' : 'http:', host: peer.host, port: peer.port, path: '' };
+  // A unix-domain peer: node connects to socketPath (and pools by it), host and port unused.
+  const target = { protocol: https ? 'https:' : 'http:', host: peer.host, port: peer.port, path: '', socketPath: peer.socketPath };
   const options: httpProxy.ServerOptions = {
     target: target as unknown as httpProxy.ServerOptions["target"],
     agent: https ? plan.upstream.httpsAgent : plan.upstream.httpAgent,

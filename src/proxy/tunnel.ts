@@ -74,8 +74,8 @@ export function openTunnel(handler: ProxyHandler, req: http.IncomingMessage, soc
     handler.library.ws(view as unknown as http.IncomingMessage, socket, head, proxyOptions(plan, peer), (err: Error) => {
       if (finished) return;
       const phase = answered ? 'reading_body' : 'connecting';
-      const failure = describeFailure(err as NodeJS.ErrnoException, phase, plan.pass.host);
-      handler.logFailure(req, plan, peer, failure.message, phase);
+      const failure = describeFailure(err as NodeJS.ErrnoException, phase, plan.pass.host, peer);
+      handler.logFailure(req, plan, peer, failure.message, phase, failure.level);
       if (answered) {
         finish('failed', { kind: 'responded', status: 101 });
         return;

@@ -111,19 +111,28 @@ export class Upstreams {
    */
   implicit(host: string, port: number): Upstream {
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    let up = this.byName.get(address);
-    if (up === undefined) {
-      // A proxy_pass with variables may name any host: past a bound, targets are not kept
-      // (nor their peer state), so the tables cannot grow without end.
-      const keep = this.implicitCount < MAX_IMPLICIT_UPSTREAMS;
-      up = new Upstream(address, [{
-        address, server: address, host: host === 'localhost' ? '127.0.0.1' : host, port,
-        weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
-      }], { method: 'round_robin' }, undefined, true, keep);
-      if (keep) {
-        this.implicitCount++;
-        this.byName.set(address, up);
-      }
+    return this.byName.get(address) ?? this.addImplicit({
+      address, server: address, host: host === 'localhost' ? '127.0.0.1' : host, port,
+      weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
+    });
+  }
+
+  /** The implicit upstream for `proxy_pass http://unix:/path…`; `name` is "unix:/path". */
+  implicitSocket(name: string, socketPath: string): Upstream {
+    return this.byName.get(name) ?? this.addImplicit({
+      address: name, server: name, host: 'localhost', port: 0, socketPath,
+      weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
+    });
+  }
+
+  private addImplicit(peer: UpstreamPeerConf): Upstream {
+    // A proxy_pass with variables may name any host: past a bound, targets are not kept
+    // (nor their peer state), so the tables cannot grow without end.
+    const keep = this.implicitCount < MAX_IMPLICIT_UPSTREAMS;
+    const up = new Upstream(peer.address, [peer], { method: 'round_robin' }, undefined, true, keep);
+    if (keep) {
+      this.implicitCount++;
+      this.byName.set(peer.address, up);
     }
     return up;
   }
