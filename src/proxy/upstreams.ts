@@ -92,17 +92,21 @@ const MAX_IMPLICIT_UPSTREAMS = 1024;
 
 export class Upstreams {
   private readonly byName = new Map<string, Upstream>();
+  /** The upstream blocks by lowercased name: nginx matches a proxy_pass host to them case-insensitively. */
+  private readonly blocks = new Map<string, Upstream>();
   private implicitCount = 0;
 
   constructor(confs: Readonly<Record<string, UpstreamConf>>) {
     for (const conf of Object.values(confs)) {
-      this.byName.set(conf.name, new Upstream(conf.name, conf.peers, conf.balancer, conf.keepalive, false));
+      const up = new Upstream(conf.name, conf.peers, conf.balancer, conf.keepalive, false);
+      this.byName.set(conf.name, up);
+      this.blocks.set(conf.name.toLowerCase(), up);
     }
   }
 
-  /** The upstream block named `name`, if any. */
+  /** The upstream block named `name` (in any case), if any. */
   get(name: string): Upstream | undefined {
-    return this.byName.get(name);
+    return this.blocks.get(name.toLowerCase());
   }
 
   /**

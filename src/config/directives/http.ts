@@ -7,6 +7,7 @@ import { flagArg, fullPath, numberArg, secondsArg, setOnce, sizeArg, timeArg } f
 import { parseNumber, parseSeconds, splitHostPort } from '../values.js';
 import type { ListenConf, LocationModifier } from '../types.js';
 import { compileConfigRegex } from '../regex.js';
+import { checkUpstreamTargets } from './upstream-targets.js';
 
 const LOC = ['http', 'server', 'location'] as const;
 
@@ -18,6 +19,7 @@ export const httpDirectives: DirectiveSpec[] = [
       const http = { servers: [], upstreams: {}, logFormats: {}, maps: [], loc: {}, pendingFormatChecks: [] };
       s.http = http;
       s.walk(d.block!, { ...s, context: 'http', http, loc: http.loc });
+      checkUpstreamTargets(http);
     },
   },
   {

@@ -4,6 +4,7 @@ import { TAKE, type DirectiveSpec } from '../spec.js';
 import { flagArg, fullPath, numberArg, setOnce, timeArg } from '../slots.js';
 import { NEXT_UPSTREAM_NAMES } from '../../proxy/next-upstream.js';
 import { parseUpstreamAddress } from '../../proxy/upstream-url.js';
+import { noteProxyTarget } from './upstream-targets.js';
 import type { LocConf } from '../types.js';
 
 /** proxy_*_timeout: a time, once per level. */
@@ -52,6 +53,7 @@ export const proxyDirectives: DirectiveSpec[] = [
         throw directiveError(d, '"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, or inside "if" statement, or inside "limit_except" block');
       }
       loc.proxyPass = proxyPass;
+      if (a.socketPath === undefined) noteProxyTarget(s.http!, d, { host: a.host, port: a.port, noPort: a.noPort, literal: a.literal });
     },
   },
   {

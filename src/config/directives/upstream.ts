@@ -6,6 +6,7 @@ import { numberArg } from '../slots.js';
 import type { UpstreamConf, UpstreamPeerConf } from '../types.js';
 import { parseNumber, parseTime } from '../values.js';
 import { parseUpstreamAddress } from '../../proxy/upstream-url.js';
+import { noteServerHost } from './upstream-targets.js';
 
 const UNSUPPORTED_PEER_PARAMS = new Set(['max_conns', 'resolve', 'service', 'slow_start', 'route', 'drain']);
 
@@ -14,7 +15,9 @@ export const upstreamDirectives: DirectiveSpec[] = [
     name: 'upstream', contexts: ['http'], args: TAKE(1), block: 'directives',
     handle(d, s) {
       const name = d.args[0];
-      if (s.http!.upstreams[name]) throw directiveError(d, `duplicate upstream "${name}"`);
+      // nginx compares upstream names case-insensitively.
+      const lower = name.toLowerCase();
+      if (Object.keys(s.http!.upstreams).some((n) => n.toLowerCase() === lower)) throw directiveError(d, `duplicate upstream "${name}"`);
       const upstream: UpstreamConf = {
         name, peers: [], balancer: { method: 'round_robin' }, origin: { file: d.file, line: d.line },
       };
@@ -40,6 +43,7 @@ export const upstreamDirectives: DirectiveSpec[] = [
           port: a.port,
           weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
         };
+      if (!a.literal) noteServerHost(s.http!, d, a.host);
       for (let i = 1; i < d.args.length; i++) {
         const p = d.args[i];
         const eq = p.indexOf('=');
