@@ -12,7 +12,7 @@ import type { HttpRequest } from '../http/request.js';
 import type { NgtsResponse } from '../http/response.js';
 import { compileTemplate, registerVariable, type CompileOptions, type Template } from '../http/variables.js';
 import type { ErrorLog } from '../log/error-log.js';
-import { ProxyHandler, type ProxyDone, type ProxyErrorContext, type ProxyOutcome, type ProxyPlan } from './handler.js';
+import { ProxyHandler, type ProxyDone, type ProxyErrorContext, type ProxyOutcome, type ProxyPlan, type UpstreamLogLevel } from './handler.js';
 import { proxyAddXForwardedFor } from './headers.js';
 import { compileProxyLocation, proxyHost, proxyPort, resolveUpstream, type ProxyLocation } from './location.js';
 import { UpstreamLog } from './upstream-log.js';
@@ -92,7 +92,7 @@ class ProxyRequest implements ProxyPlan, ProxyErrorContext {
     if (!this.location.hide.has('server')) (res as NgtsResponse).keepServerHeader = true;
   }
 
-  logUpstreamError(level: 'error' | 'warn', message: string, upstream: string): void {
+  logUpstreamError(level: UpstreamLogLevel, message: string, upstream: string): void {
     this.core.logError(this.r, level, message, upstream);
   }
 
