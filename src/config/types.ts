@@ -149,12 +149,16 @@ export interface ServerConf {
 }
 
 export interface UpstreamPeerConf {
-  /** "host:port" (":80" added when absent), for logs and $upstream_addr: "127.0.0.1:9001". */
+  /** "host:port" (":80" added when absent), for logs and $upstream_addr: "127.0.0.1:9001"; "unix:/path" for a socket. */
   address: string;
   /** The address exactly as written (consistent hash builds its points from it, as nginx). */
   server?: string;
+  /** "localhost" for a unix-domain socket. */
   host: string;
+  /** 0 for a unix-domain socket. */
   port: number;
+  /** `server unix:/path`: the socket's path. */
+  socketPath?: string;
   weight: number;
   maxFails: number;
   failTimeout: number;
@@ -166,7 +170,7 @@ export type BalancerConf =
   | { method: 'round_robin' }
   | { method: 'ip_hash' }
   | { method: 'least_conn' }
-  /** LVS's shortest expected delay and never queue (src/proxy/sed.ts, nq.ts). */
+  /** LVS's shortest expected delay and never queue (src/proxy/balancers/sed.ts, nq.ts). */
   | { method: 'sed' }
   | { method: 'nq' }
   | { method: 'hash'; key: string; consistent: boolean };

@@ -61,7 +61,8 @@ export class HealthChecker {
     for (const { upstream, peer, check } of checkedPeers(config)) {
       const key = peerKey(upstream.name, peer.address);
       const target: ProbeTarget = {
-        host: peer.host, port: check.port ?? peer.port, timeout: check.timeout,
+        // A unix-domain peer is probed on its socket: `port=` does not apply (port 0), as in Tengine.
+        host: peer.host, port: peer.socketPath !== undefined ? 0 : check.port ?? peer.port, socketPath: peer.socketPath, timeout: check.timeout,
         http: check.type === 'http'
           ? { send: upstream.checkHttpSend ?? CHECK_DEFAULT_HTTP_SEND, alive: upstream.checkHttpExpectAlive ?? CHECK_DEFAULT_EXPECT_ALIVE }
           : undefined,

@@ -8,6 +8,8 @@ import { strerror } from '../log/strerror.js';
 export interface ProbeTarget {
   host: string;
   port: number;
+  /** A unix-domain peer: the socket to connect to (host and port unused). */
+  socketPath?: string;
   timeout: number;
   /** type=http: the bytes to send and the alive status classes (2 for 2xx…). */
   http?: { send: string; alive: readonly number[] };
@@ -30,7 +32,9 @@ export function probe(target: ProbeTarget, signal?: AbortSignal): Promise<ProbeR
     let connected = false;
     let received = '';
     let settled = false;
-    const socket = net.connect({ host: target.host, port: target.port, signal });
+    const socket = target.socketPath !== undefined
+      ? net.connect({ path: target.socketPath, signal })
+      : net.connect({ host: target.host, port: target.port, signal });
     const finish = (ok: boolean, reason: string): void => {
       if (settled) return;
       settled = true;

@@ -12,12 +12,12 @@ import type { HttpRequest } from '../http/request.js';
 import type { NgtsResponse } from '../http/response.js';
 import { compileTemplate, type CompileOptions, type Template } from '../http/variables.js';
 import type { ErrorLog } from '../log/error-log.js';
-import { ProxyHandler, type ProxyDone, type ProxyErrorContext, type ProxyOutcome, type ProxyPlan } from './handler.js';
+import { ProxyHandler, type ProxyDone, type ProxyErrorContext, type ProxyOutcome, type ProxyPlan, type UpstreamLogLevel } from './handler.js';
 import { proxyAddXForwardedFor } from './headers.js';
-import { compileProxyLocation, proxyHost, resolveUpstream, type ProxyLocation } from './location.js';
+import { compileProxyLocation, proxyHost, proxyPort, resolveUpstream, type ProxyLocation } from './location.js';
 import { UpstreamLog } from './upstream-log.js';
 import { Upstream, Upstreams } from './upstreams.js';
-import { parseProxyPass, upstreamUri, type ProxyPassUrl } from './uri.js';
+import { parseProxyPass, proxyPassError, upstreamUri, type ProxyPassUrl } from './uri.js';
 
 /** What one configuration generation shares between its proxy locations. */
 class ProxyGeneration {
@@ -94,7 +94,7 @@ class ProxyRequest implements ProxyPlan, ProxyErrorContext {
     return absoluteLocation(this.r, location);
   }
 
-  logUpstreamError(level: 'error' | 'warn', message: string, upstream: string): void {
+  logUpstreamError(level: UpstreamLogLevel, message: string, upstream: string): void {
     this.core.logError(this.r, level, message, upstream);
   }
 
@@ -143,7 +143,7 @@ function proxyContent(r: HttpRequest, cp: CompiledProxy, core: HttpCore): number
     const url = cp.pass!.evaluate(r);
     pass = parseProxyPass(url);
     if (pass === undefined) {
-      core.logError(r, 'error', `invalid URL prefix in "${url}"`);
+      core.logError(r, 'error', proxyPassError(url));
       core.finalize(r, 500);
       return DONE;
     }
@@ -192,7 +192,7 @@ export const proxyHttpModule = defineHttpModule<CompiledProxy, ProxyRequest>({
     },
     proxy_port: (r) => {
       const p = proxyState(r);
-      return p === undefined ? '' : String(p.pass.port);
+      return p === undefined ? '' : proxyPort(p.pass);
     },
     proxy_add_x_forwarded_for: (r) => proxyAddXForwardedFor(r.req),
     upstream_addr: (r) => proxyState(r)?.upstreamLog.addr ?? '',

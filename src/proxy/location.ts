@@ -93,8 +93,12 @@ export function compileProxyLocation(loc: MergedLocConf, location: { modifier: L
   };
 }
 
-/** An upstream block named by the URL's host (no port written), else the implicit host:port one. */
+/**
+ * An upstream block named by the URL's host (no port written), else the implicit one-peer
+ * upstream of host:port or of the unix socket.
+ */
 export function resolveUpstream(pass: ProxyPassUrl, upstreams: Upstreams): Upstream {
+  if (pass.socketPath !== undefined) return upstreams.implicitSocket(pass.authority, pass.socketPath);
   if (!pass.portWritten) {
     const named = upstreams.get(pass.host);
     if (named !== undefined && !named.implicit) return named;
@@ -102,11 +106,19 @@ export function resolveUpstream(pass: ProxyPassUrl, upstreams: Upstreams): Upstr
   return upstreams.implicit(pass.host, pass.port);
 }
 
-/** $proxy_host: the URL's host, with the port when one was written and is not the default. */
+/**
+ * $proxy_host: the URL's host, with the port when one was written and is not the default;
+ * "localhost" for a unix socket (what nginx sends as Host there).
+ */
 export function proxyHost(pass: ProxyPassUrl): string {
   const host = pass.host.includes(':') ? `[${pass.host}]` : pass.host;
   const defaultPort = pass.scheme === 'https' ? 443 : 80;
   return pass.portWritten && pass.port !== defaultPort ? `${host}:${pass.port}` : host;
+}
+
+/** $proxy_port: the port, or nothing for a unix socket (as nginx). */
+export function proxyPort(pass: ProxyPassUrl): string {
+  return pass.socketPath !== undefined ? '' : String(pass.port);
 }
 
 function redirectRules(loc: MergedLocConf, pass: ProxyPassUrl | undefined, locationName: string | undefined): RedirectRule[] {
@@ -118,7 +130,9 @@ function redirectRules(loc: MergedLocConf, pass: ProxyPassUrl | undefined, locat
     if (r === 'default') {
       // nginx derives it from a proxy_pass without variables only.
       if (pass !== undefined && locationName !== undefined) {
-        out.push(defaultRedirectRule(`${pass.scheme}://${pass.authority}`, pass.uri, locationName));
+        // The URL as written: a socket path ends at ":" before the URI.
+        const separator = pass.socketPath !== undefined && pass.uri !== undefined ? ':' : '';
+        out.push(defaultRedirectRule(`${pass.scheme}://${pass.authority}${separator}`, pass.uri, locationName));
       }
     } else {
       out.push(compileRedirectRule(r.from, r.to));

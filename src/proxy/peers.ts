@@ -72,12 +72,14 @@ export function resetPeerStates(): void {
 }
 
 export class Peer {
-  /** "127.0.0.1:9001": what $upstream_addr and the error log show. */
+  /** "127.0.0.1:9001", "unix:/run/app.sock": what $upstream_addr and the error log show. */
   readonly name: string;
   /** The server address as written in the config (consistent hash points are built from it). */
   readonly server: string;
   readonly host: string;
   readonly port: number;
+  /** A unix-domain socket peer ("unix:/path" in the config): its path; else undefined. */
+  readonly socketPath: string | undefined;
   readonly weight: number;
   readonly maxFails: number;
   readonly failTimeout: number;
@@ -91,6 +93,7 @@ export class Peer {
     this.server = conf.server ?? conf.address;
     this.host = conf.host;
     this.port = conf.port;
+    this.socketPath = conf.socketPath;
     this.weight = conf.weight;
     this.maxFails = conf.maxFails;
     this.failTimeout = conf.failTimeout;

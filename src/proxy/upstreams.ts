@@ -4,15 +4,15 @@
 // an implicit one-peer upstream, as in nginx.
 import { UpstreamHttpAgent, UpstreamHttpsAgent } from './agent.js';
 import type { UpstreamConf, UpstreamPeerConf } from '../config/types.js';
-import type { Balancer } from './balancer.js';
-import { consistentHash } from './consistent-hash.js';
-import { hashBalancer } from './hash.js';
-import { ipHash } from './ip-hash.js';
-import { leastConn } from './least-conn.js';
+import type { Balancer } from './balancers/balancer.js';
+import { consistentHash } from './balancers/consistent-hash.js';
+import { hashBalancer } from './balancers/hash.js';
+import { ipHash } from './balancers/ip-hash.js';
+import { leastConn } from './balancers/least-conn.js';
 import { Peer, PeerGroup, PeerSelection } from './peers.js';
-import { neverQueue } from './nq.js';
-import { roundRobin } from './round-robin.js';
-import { shortestExpectedDelay } from './sed.js';
+import { neverQueue } from './balancers/nq.js';
+import { roundRobin } from './balancers/round-robin.js';
+import { shortestExpectedDelay } from './balancers/sed.js';
 
 export class Upstream {
   readonly primary: PeerGroup;
@@ -92,17 +92,21 @@ const MAX_IMPLICIT_UPSTREAMS = 1024;
 
 export class Upstreams {
   private readonly byName = new Map<string, Upstream>();
+  /** The upstream blocks by lowercased name: nginx matches a proxy_pass host to them case-insensitively. */
+  private readonly blocks = new Map<string, Upstream>();
   private implicitCount = 0;
 
   constructor(confs: Readonly<Record<string, UpstreamConf>>) {
     for (const conf of Object.values(confs)) {
-      this.byName.set(conf.name, new Upstream(conf.name, conf.peers, conf.balancer, conf.keepalive, false));
+      const up = new Upstream(conf.name, conf.peers, conf.balancer, conf.keepalive, false);
+      this.byName.set(conf.name, up);
+      this.blocks.set(conf.name.toLowerCase(), up);
     }
   }
 
-  /** The upstream block named `name`, if any. */
+  /** The upstream block named `name` (in any case), if any. */
   get(name: string): Upstream | undefined {
-    return this.byName.get(name);
+    return this.blocks.get(name.toLowerCase());
   }
 
   /**
@@ -111,19 +115,28 @@ export class Upstreams {
    */
   implicit(host: string, port: number): Upstream {
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    let up = this.byName.get(address);
-    if (up === undefined) {
-      // A proxy_pass with variables may name any host: past a bound, targets are not kept
-      // (nor their peer state), so the tables cannot grow without end.
-      const keep = this.implicitCount < MAX_IMPLICIT_UPSTREAMS;
-      up = new Upstream(address, [{
-        address, server: address, host: host === 'localhost' ? '127.0.0.1' : host, port,
-        weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
-      }], { method: 'round_robin' }, undefined, true, keep);
-      if (keep) {
-        this.implicitCount++;
-        this.byName.set(address, up);
-      }
+    return this.byName.get(address) ?? this.addImplicit({
+      address, server: address, host: host === 'localhost' ? '127.0.0.1' : host, port,
+      weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
+    });
+  }
+
+  /** The implicit upstream for `proxy_pass http://unix:/path…`; `name` is "unix:/path". */
+  implicitSocket(name: string, socketPath: string): Upstream {
+    return this.byName.get(name) ?? this.addImplicit({
+      address: name, server: name, host: 'localhost', port: 0, socketPath,
+      weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
+    });
+  }
+
+  private addImplicit(peer: UpstreamPeerConf): Upstream {
+    // A proxy_pass with variables may name any host: past a bound, targets are not kept
+    // (nor their peer state), so the tables cannot grow without end.
+    const keep = this.implicitCount < MAX_IMPLICIT_UPSTREAMS;
+    const up = new Upstream(peer.address, [peer], { method: 'round_robin' }, undefined, true, keep);
+    if (keep) {
+      this.implicitCount++;
+      this.byName.set(peer.address, up);
     }
     return up;
   }

@@ -8,11 +8,13 @@
 import { escapeUri } from '../http/uri.js';
 
 export { escapeUri };
+import { parseUpstreamAddress } from './upstream-url.js';
 
 export interface ProxyPassUrl {
   scheme: 'http' | 'https';
-  /** "backend", "127.0.0.1:9001", "[::1]:8080": an upstream name or host[:port]. */
+  /** "backend", "127.0.0.1:9001", "[::1]:8080", "unix:/run/app.sock": what precedes the URI part. */
   authority: string;
+  /** An upstream name or the host ("::1" without brackets); "localhost" for a unix socket. */
   host: string;
   /** The port written, or the scheme's default. */
   port: number;
@@ -20,34 +22,36 @@ export interface ProxyPassUrl {
   portWritten: boolean;
   /** The URI part ("/x/"), or undefined when the URL has none. */
   uri: string | undefined;
+  /** `http://unix:/path:/uri`: the socket's path. */
+  socketPath: string | undefined;
 }
 
-/** Splits a proxy_pass URL (after variables were evaluated); undefined if it is not http(s). */
+/** Splits a proxy_pass URL (after variables were evaluated); undefined if nginx would refuse it. */
 export function parseProxyPass(url: string): ProxyPassUrl | undefined {
-  const m = /^(https?):\/\/([^/?]*)(.*)$/i.exec(url);
-  if (!m || m[2] === '') return undefined;
+  const parsed = splitProxyPass(url);
+  return typeof parsed === 'string' ? undefined : parsed;
+}
+
+/** nginx's error-log message for a proxy_pass URL that parseProxyPass refused. */
+export function proxyPassError(url: string): string {
+  const parsed = splitProxyPass(url);
+  return typeof parsed === 'string' ? parsed : '';
+}
+
+/** The URL's parts, or nginx's message about it ("invalid port in upstream \"h:0\"", …). */
+export function splitProxyPass(url: string): ProxyPassUrl | string {
+  const m = /^(https?):\/\//i.exec(url);
+  if (m === null || url.length === m[0].length) return `invalid URL prefix in "${url}"`;
   const scheme = m[1].toLowerCase() as 'http' | 'https';
-  const authority = m[2];
-  let host = authority;
-  let portText: string | undefined;
-  if (authority.startsWith('[')) {
-    const close = authority.indexOf(']');
-    if (close < 0) return undefined;
-    host = authority.slice(1, close);
-    if (authority[close + 1] === ':') portText = authority.slice(close + 2);
-  } else {
-    const colon = authority.lastIndexOf(':');
-    if (colon >= 0) {
-      host = authority.slice(0, colon);
-      portText = authority.slice(colon + 1);
-    }
-  }
-  let port = scheme === 'https' ? 443 : 80;
-  if (portText !== undefined) {
-    if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) return undefined;
-    port = Number(portText);
-  }
-  return { scheme, authority, host, port, portWritten: portText !== undefined, uri: m[3] === '' ? undefined : m[3] };
+  const rest = url.slice(m[0].length);
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  const a = parseUpstreamAddress(rest, true, defaultPort);
+  if ('err' in a) return `${a.err} in upstream "${rest}"`;
+  const authority = a.socketPath !== undefined ? rest.slice(0, 5 + a.socketPath.length) : rest.slice(0, rest.length - a.uri.length);
+  return {
+    scheme, authority, host: a.host, port: a.socketPath !== undefined ? defaultPort : a.port,
+    portWritten: !a.noPort, uri: a.uri === '' ? undefined : a.uri, socketPath: a.socketPath,
+  };
 }
 
 /** What the HTTP core knows about the request URI. */

@@ -28,7 +28,7 @@ export const CHECK_STATUS_SCHEMA = {
               rise: { type: 'integer', minimum: 0 },
               fall: { type: 'integer', minimum: 0 },
               type: { enum: ['tcp', 'http'] },
-              port: { type: 'integer', minimum: 1 },
+              port: { type: 'integer', minimum: 0 },
               weight: { type: 'integer', minimum: 1 },
               backup: { type: 'boolean' },
               active: { type: 'integer', minimum: 0 },

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import type { BalancerConf, UpstreamPeerConf } from '../../src/config/types.js';
-import { crc32 } from '../../src/proxy/crc32.js';
-import { addressBytes } from '../../src/proxy/ip-hash.js';
+import { crc32 } from '../../src/proxy/balancers/crc32.js';
+import { addressBytes } from '../../src/proxy/balancers/ip-hash.js';
 import { releasePeer, resetPeerStates } from '../../src/proxy/peers.js';
 import { Upstream } from '../../src/proxy/upstreams.js';
 
@@ -175,4 +175,18 @@ test('the same choices as nginx 1.22 (recorded from Debian\'s nginx with these e
   const iph = upstream(three, { method: 'ip_hash' });
   const clients = ['127.0.0.1', '127.0.1.1', '127.0.2.1', '127.0.3.1', '127.0.4.1', '127.0.5.1', '127.0.6.1', '127.0.7.1', '127.1.0.1', '127.2.0.1'];
   assert.equal(clients.map((c) => picks(iph, c, '')).join(' '), '1 2 2 3 1 2 2 3 2 2');
+});
+
+test('consistent hash over unix-domain peers: the points of nginx 1.22 (recorded from Debian\'s nginx)', () => {
+  // upstream { hash $request_uri consistent; server unix:/tmp/ngxu/s1.sock;
+  //            server unix:/tmp/ngxu/s2.sock weight=2; server unix:/tmp/ngxu/s3.sock; }
+  // nginx hashes a unix peer as its path without "unix:" and no port.
+  const unixPeer = (n: number, extra: Partial<UpstreamPeerConf> = {}): UpstreamPeerConf => {
+    const address = `unix:/tmp/ngxu/s${n}.sock`;
+    // port: n only labels the peer in sequence()'s output; nginx hashes a socket's path alone.
+    return { address, server: address, host: 'localhost', port: n, socketPath: `/tmp/ngxu/s${n}.sock`, weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false, ...extra };
+  };
+  const ch = upstream([unixPeer(1), unixPeer(2, { weight: 2 }), unixPeer(3)], { method: 'hash', key: '$request_uri', consistent: true });
+  const keys = Array.from({ length: 30 }, (_, i) => `/ch/k${i}`);
+  assert.equal(keys.map((k) => sequence(ch, 1, '', k)[0]).join(' '), '2 3 1 2 2 1 2 2 2 2 1 3 2 3 1 1 1 3 3 1 2 3 1 2 2 1 2 2 2 2');
 });

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, LoadFailure } from '../../src/config/load.js';
+import { compileProxyLocation } from '../../src/proxy/location.js';
+import { Upstreams } from '../../src/proxy/upstreams.js';
 
 function load(http: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngts-proxy-conf-'));
@@ -57,4 +59,14 @@ test('proxy_set_header and proxy_hide_header lists are inherited whole, or repla
   assert.deepEqual(inherit.proxySetHeaders, [{ name: 'X-A', value: 'a' }]);
   assert.deepEqual(own.proxySetHeaders, [{ name: 'X-B', value: 'b' }]);
   assert.deepEqual(own.proxyHideHeaders, ['x-h']);
+});
+
+test('a proxy_pass host names an upstream block in any case, as in nginx', () => {
+  const c = load('server { location / { proxy_pass http://Backend; } } upstream backend { server 127.0.0.1:1; }');
+  const upstreams = new Upstreams(c.http!.upstreams);
+  const location = c.http!.servers[0].locations[0];
+  const pl = compileProxyLocation(location.loc, location, upstreams)!;
+  assert.equal(pl.upstream, upstreams.get('backend'));
+  assert.equal(pl.upstream!.implicit, false);
+  upstreams.destroy();
 });

@@ -1,21 +1,52 @@
 // proxy_pass URL parsing and the URI sent upstream: nginx's rules as a table.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { proxyHost } from '../../src/proxy/location.js';
+import { proxyHost, proxyPort } from '../../src/proxy/location.js';
 import { compileRedirectRule, defaultRedirectRule, rewriteRedirect } from '../../src/proxy/redirect.js';
-import { escapeUri, parseProxyPass, upstreamUri } from '../../src/proxy/uri.js';
+import { escapeUri, parseProxyPass, proxyPassError, upstreamUri } from '../../src/proxy/uri.js';
 
 test('parseProxyPass', () => {
   const cases: [string, ReturnType<typeof parseProxyPass>][] = [
-    ['http://backend', { scheme: 'http', authority: 'backend', host: 'backend', port: 80, portWritten: false, uri: undefined }],
-    ['http://127.0.0.1:9001/', { scheme: 'http', authority: '127.0.0.1:9001', host: '127.0.0.1', port: 9001, portWritten: true, uri: '/' }],
-    ['HTTPS://example.com/a/b?x=1', { scheme: 'https', authority: 'example.com', host: 'example.com', port: 443, portWritten: false, uri: '/a/b?x=1' }],
-    ['http://[::1]:8080/x', { scheme: 'http', authority: '[::1]:8080', host: '::1', port: 8080, portWritten: true, uri: '/x' }],
+    ['http://backend', { scheme: 'http', authority: 'backend', host: 'backend', port: 80, portWritten: false, uri: undefined, socketPath: undefined }],
+    ['http://127.0.0.1:9001/', { scheme: 'http', authority: '127.0.0.1:9001', host: '127.0.0.1', port: 9001, portWritten: true, uri: '/', socketPath: undefined }],
+    ['HTTPS://example.com/a/b?x=1', { scheme: 'https', authority: 'example.com', host: 'example.com', port: 443, portWritten: false, uri: '/a/b?x=1', socketPath: undefined }],
+    ['http://[::1]:8080/x', { scheme: 'http', authority: '[::1]:8080', host: '::1', port: 8080, portWritten: true, uri: '/x', socketPath: undefined }],
+    ['http://127.0.0.1:80?x', { scheme: 'http', authority: '127.0.0.1:80', host: '127.0.0.1', port: 80, portWritten: true, uri: '?x', socketPath: undefined }],
+    // nginx's unix-domain form: the path ends at the first ":", the URI follows.
+    ['http://unix:/run/app.sock', { scheme: 'http', authority: 'unix:/run/app.sock', host: 'localhost', port: 80, portWritten: false, uri: undefined, socketPath: '/run/app.sock' }],
+    ['http://unix:/run/app.sock:/x/?a', { scheme: 'http', authority: 'unix:/run/app.sock', host: 'localhost', port: 80, portWritten: false, uri: '/x/?a', socketPath: '/run/app.sock' }],
+    ['http://UNIX:/run/app.sock:', { scheme: 'http', authority: 'UNIX:/run/app.sock', host: 'localhost', port: 80, portWritten: false, uri: undefined, socketPath: '/run/app.sock' }],
     ['ftp://x', undefined],
     ['http://', undefined],
     ['http://h:99999', undefined],
+    ['http://unix:', undefined],
   ];
   for (const [url, expected] of cases) assert.deepEqual(parseProxyPass(url), expected, url);
+});
+
+test('proxyPassError: nginx\'s messages for a URL it refuses (nginx 1.22 at runtime, or nginx -t)', () => {
+  const cases: [string, string][] = [
+    ['ftp://x', 'invalid URL prefix in "ftp://x"'],
+    ['http://', 'invalid URL prefix in "http://"'],
+    ['http://h:99999', 'invalid port in upstream "h:99999"'],
+    ['http://127.0.0.1:0/x', 'invalid port in upstream "127.0.0.1:0/x"'],
+    ['http://127.0.0.1:abc', 'invalid port in upstream "127.0.0.1:abc"'],
+    ['http://127.0.0.1:', 'invalid port in upstream "127.0.0.1:"'],
+    ['http://127.0.0.1:+80', 'invalid port in upstream "127.0.0.1:+80"'],
+    ['http:///x', 'no host in upstream "/x"'],
+    ['http://:80', 'no host in upstream ":80"'],
+    ['http://?x', 'no host in upstream "?x"'],
+    ['http://[]:80', 'no host in upstream "[]:80"'],
+    ['http://[::1', 'invalid host in upstream "[::1"'],
+    ['http://[::1]x', 'invalid host in upstream "[::1]x"'],
+    ['http://[zz]:80', 'invalid IPv6 address in upstream "[zz]:80"'],
+    ['http://[::1]:99999', 'invalid port in upstream "[::1]:99999"'],
+    ['http://unix:', 'no path in the unix domain socket in upstream "unix:"'],
+    ['http://unix::/x', 'no path in the unix domain socket in upstream "unix::/x"'],
+    [`http://unix:/${'a'.repeat(120)}`, `too long path in the unix domain socket in upstream "unix:/${'a'.repeat(120)}"`],
+  ];
+  for (const [url, expected] of cases) assert.equal(proxyPassError(url), expected, url);
+  assert.equal(proxyPassError('http://127.0.0.1:080'), '', 'a valid URL has no error');
 });
 
 test('$proxy_host shows a port only when written and not the default', () => {
@@ -24,6 +55,10 @@ test('$proxy_host shows a port only when written and not the default', () => {
   assert.equal(proxyHost(parseProxyPass('http://b:8080/')!), 'b:8080');
   assert.equal(proxyHost(parseProxyPass('https://b:443')!), 'b');
   assert.equal(proxyHost(parseProxyPass('http://[::1]:81')!), '[::1]:81');
+  // nginx sends "Host: localhost" to a unix-domain socket, and $proxy_port is empty.
+  assert.equal(proxyHost(parseProxyPass('http://unix:/run/app.sock:/x')!), 'localhost');
+  assert.equal(proxyPort(parseProxyPass('http://unix:/run/app.sock:/x')!), '');
+  assert.equal(proxyPort(parseProxyPass('http://b')!), '80');
 });
 
 test('upstreamUri: nginx\'s replacement rules', () => {

@@ -9,6 +9,7 @@ import type { ListenConf, LocationModifier } from '../types.js';
 import { compileConfigRegex } from '../regex.js';
 import { inherited, inheritedFromPrefix, inheritedUnset, notInherited, type ConfigModule } from '../fields.js';
 import type { ErrorPageConf, HeaderBuffersConf, OpenFileCacheConf, RootConf } from '../types.js';
+import { checkUpstreamTargets } from './upstream-targets.js';
 
 const LOC = ['http', 'server', 'location'] as const;
 
@@ -57,6 +58,7 @@ const httpDirectives: DirectiveSpec[] = [
       const http = { servers: [], upstreams: {}, logFormats: {}, maps: [], loc: {}, pendingFormatChecks: [] };
       s.http = http;
       s.walk(d.block!, { ...s, context: 'http', http, loc: http.loc });
+      checkUpstreamTargets(http);
     },
   },
   {

@@ -5,6 +5,8 @@ import { flagArg, fullPath, numberArg, setOnce, timeArg } from '../slots.js';
 import { NEXT_UPSTREAM_NAMES } from '../../proxy/next-upstream.js';
 import type { LocConf, ProxyHeaderConf, ProxyPassConf, ProxyRedirectConf } from '../types.js';
 import { inherited, inheritedFromPrefix, inheritedUnset, notInherited, type ConfigModule } from '../fields.js';
+import { parseUpstreamAddress } from '../../proxy/upstream-url.js';
+import { noteProxyTarget } from './upstream-targets.js';
 
 /** proxy_*_timeout: a time, once per level. */
 function timeout(name: string, key: 'proxyConnectTimeout' | 'proxyReadTimeout' | 'proxySendTimeout' | 'proxyNextUpstreamTimeout'): DirectiveSpec {
@@ -58,14 +60,25 @@ const proxyDirectives: DirectiveSpec[] = [
     name: 'proxy_pass', contexts: ['location'], args: TAKE(1),
     handle(d, s) {
       const url = d.args[0];
-      const m = /^(https?):\/\/([^/]*)(.*)$/i.exec(url);
-      if (!m && !url.startsWith('$')) throw argError(d, 0, 'invalid URL prefix');
-      const loc = s.location!;
-      const hasUri = m !== null && m[3] !== '' && !url.includes('$');
-      if (hasUri && (loc.modifier === '~' || loc.modifier === '~*' || loc.modifier === '@')) {
+      const loc = s.loc!;
+      if (loc.proxyPass !== undefined) throw directiveError(d, '"proxy_pass" directive is duplicate');
+      const proxyPass = { url, origin: { file: d.file, line: d.line } };
+      // nginx checks nothing more of a URL with variables: it is evaluated per request.
+      if (url.includes('$')) {
+        loc.proxyPass = proxyPass;
+        return;
+      }
+      const m = /^(https?):\/\//i.exec(url);
+      if (!m) throw argError(d, 0, 'invalid URL prefix');
+      const rest = url.slice(m[0].length);
+      const a = parseUpstreamAddress(rest, true, m[1].length === 5 ? 443 : 80);
+      if ('err' in a) throw argError(d, 0, `${a.err} in upstream "${rest}"`);
+      const modifier = s.location!.modifier;
+      if (a.uri !== '' && (modifier === '~' || modifier === '~*' || modifier === '@')) {
         throw directiveError(d, '"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, or inside "if" statement, or inside "limit_except" block');
       }
-      setOnce(d, s.loc!, 'proxyPass', { url, origin: { file: d.file, line: d.line } });
+      loc.proxyPass = proxyPass;
+      if (a.socketPath === undefined) noteProxyTarget(s.http!, d, { host: a.host, port: a.port, noPort: a.noPort, literal: a.literal });
     },
   },
   {

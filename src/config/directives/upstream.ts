@@ -4,7 +4,9 @@ import { ONE_OR_MORE, TAKE, type DirectiveSpec, type Scope } from '../spec.js';
 import type { Directive } from '../ast.js';
 import { numberArg } from '../slots.js';
 import type { UpstreamConf, UpstreamPeerConf } from '../types.js';
-import { parseNumber, parseTime, splitHostPort } from '../values.js';
+import { parseNumber, parseTime } from '../values.js';
+import { parseUpstreamAddress } from '../../proxy/upstream-url.js';
+import { noteServerHost } from './upstream-targets.js';
 
 const UNSUPPORTED_PEER_PARAMS = new Set(['max_conns', 'resolve', 'service', 'slow_start', 'route', 'drain']);
 
@@ -13,7 +15,9 @@ export const upstreamDirectives: DirectiveSpec[] = [
     name: 'upstream', contexts: ['http'], args: TAKE(1), block: 'directives',
     handle(d, s) {
       const name = d.args[0];
-      if (s.http!.upstreams[name]) throw directiveError(d, `duplicate upstream "${name}"`);
+      // nginx compares upstream names case-insensitively.
+      const lower = name.toLowerCase();
+      if (Object.keys(s.http!.upstreams).some((n) => n.toLowerCase() === lower)) throw directiveError(d, `duplicate upstream "${name}"`);
       const upstream: UpstreamConf = {
         name, peers: [], balancer: { method: 'round_robin' }, origin: { file: d.file, line: d.line },
       };
@@ -27,18 +31,19 @@ export const upstreamDirectives: DirectiveSpec[] = [
     handle(d, s) {
       const up = s.upstream!;
       const address = d.args[0];
-      if (address.startsWith('unix:')) throw argError(d, 0, `unix domain sockets ("${address}") are not supported by ngts in upstream`);
-      const hp = splitHostPort(address);
-      if (!hp || hp.host === undefined || (hp.portText !== undefined && hp.port === undefined)) {
-        throw argError(d, 0, `invalid port in upstream "${address}"`);
-      }
-      const peer: UpstreamPeerConf = {
-        address: hp.port === undefined ? `${address}:80` : address,
-        server: address,
-        host: hp.host === 'localhost' ? '127.0.0.1' : hp.host,
-        port: hp.port ?? 80,
-        weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
-      };
+      const a = parseUpstreamAddress(address, false, 80);
+      if ('err' in a) throw argError(d, 0, `${a.err} in upstream "${address}"`);
+      // A unix-domain peer ("unix:/path", all of it the path: no port, no URI) is named as written.
+      const peer: UpstreamPeerConf = a.socketPath !== undefined
+        ? { address, server: address, host: 'localhost', port: 0, socketPath: a.socketPath, weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false }
+        : {
+          address: a.noPort ? `${address}:80` : address,
+          server: address,
+          host: a.host === 'localhost' ? '127.0.0.1' : a.host,
+          port: a.port,
+          weight: 1, maxFails: 1, failTimeout: 10_000, backup: false, down: false,
+        };
+      if (!a.literal) noteServerHost(s.http!, d, a.host);
       for (let i = 1; i < d.args.length; i++) {
         const p = d.args[i];
         const eq = p.indexOf('=');

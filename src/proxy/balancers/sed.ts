@@ -3,7 +3,7 @@
 // division is done; on a tie the first peer in config order wins, as LVS scans its list. Then the
 // backup peers, the same way. Connection counts are this worker's own (no shared zone).
 import type { Balancer } from './balancer.js';
-import type { PeerSelection } from './peers.js';
+import type { PeerSelection } from '../peers.js';
 
 export const shortestExpectedDelay: Balancer = {
   pick(sel, now) {

@@ -3,7 +3,7 @@
 // upstreams"). Releasing a peer is common to all methods (peers.ts releasePeer), so a method is
 // only its choice. Active health checks (issue 6) act through PeerState.checkDown, which every
 // method respects through Peer.usable(); LVS's sed and nq are more methods of this shape.
-import type { PeerSelection, Peer } from './peers.js';
+import type { PeerSelection, Peer } from '../peers.js';
 
 export interface Balancer {
   /** Sets up the request's hash state before the first pick (nginx's init_peer). */

@@ -6,7 +6,7 @@
 // smooth weighted round robin.
 import type { Balancer } from './balancer.js';
 import { CRC32_INIT, crc32, crc32Final, crc32Update } from './crc32.js';
-import type { Peer, PeerGroup } from './peers.js';
+import type { Peer, PeerGroup } from '../peers.js';
 import { roundRobin, smoothWeighted } from './round-robin.js';
 
 interface Ring {
@@ -56,8 +56,12 @@ function buildRing(peers: readonly Peer[]): Ring {
   return { hashes: Uint32Array.from(unique, (p) => p.hash), servers: unique.map((p) => p.server) };
 }
 
-/** nginx splits "host:port" at the last colon only when digits follow it. */
+/**
+ * nginx splits "host:port" at the last colon only when digits follow it; a unix-domain server
+ * hashes as its path, without "unix:", and no port.
+ */
 function splitServer(server: string): { host: string; port: string } {
+  if (server.length >= 5 && server.slice(0, 5).toLowerCase() === 'unix:') return { host: server.slice(5), port: '' };
   const m = /^(.*):(\d*)$/.exec(server);
   return m ? { host: m[1], port: m[2] } : { host: server, port: '' };
 }

@@ -2,7 +2,7 @@
 // once, the first in config order; when none is idle, the shortest expected delay (sed.ts).
 // Then the backup peers, the same way. Connection counts are this worker's own.
 import type { Balancer } from './balancer.js';
-import type { PeerSelection } from './peers.js';
+import type { PeerSelection } from '../peers.js';
 import { shortestDelayIndex } from './sed.js';
 
 export const neverQueue: Balancer = {

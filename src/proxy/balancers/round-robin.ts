@@ -2,7 +2,7 @@
 // effective weight, the highest current weight wins and pays back the total. Weights 5,1,1 give
 // a a b a c a a. When no primary is usable the backup peers are tried the same way.
 import type { Balancer } from './balancer.js';
-import type { Peer, PeerGroup, PeerSelection } from './peers.js';
+import type { Peer, PeerGroup, PeerSelection } from '../peers.js';
 
 export const roundRobin: Balancer = {
   pick(sel, now) {

@@ -3,7 +3,7 @@
 // 89, mapped onto the weights; a tried or unusable peer hashes again from where it stopped, and
 // after 20 rehashes the choice falls back to round robin.
 import type { Balancer } from './balancer.js';
-import type { PeerSelection } from './peers.js';
+import type { PeerSelection } from '../peers.js';
 import { roundRobin } from './round-robin.js';
 import { isIPv4, isIPv6 } from 'node:net';
 

@@ -3,7 +3,7 @@
 // that tie are chosen among by smooth weighted round robin. Then the backup peers, the same way.
 // Connection counts are this worker's own, as in nginx without a shared zone.
 import type { Balancer } from './balancer.js';
-import type { Peer, PeerGroup, PeerSelection } from './peers.js';
+import type { Peer, PeerGroup, PeerSelection } from '../peers.js';
 
 export const leastConn: Balancer = {
   pick(sel, now) {
