@@ -4,6 +4,7 @@
 // is closed without an answer, as nginx does.
 import type { Socket } from 'node:net';
 import { httpDateNow } from '../log/clock.js';
+import { responseOnSocket } from '../node-internals.js';
 import type { ErrorLog } from '../log/error-log.js';
 import type http from 'node:http';
 import { HttpRequest, type ConnectionState } from './request.js';
@@ -50,7 +51,7 @@ export function answerClientError(
   const code = err.code;
   // The line of a refused (or in-flight) request is logged once the socket has closed.
   conn?.keepAddresses();
-  const pending = (socket as unknown as { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+  const pending = responseOnSocket(socket);
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     if (errorLog.enabled('info')) errorLog.log('info', `*${conn?.id ?? 0} client timed out while reading client request headers, client: ${socket.remoteAddress ?? ''}, server: ${server.serverName}`);
     socket.destroy();

@@ -13,17 +13,7 @@ import net from 'node:net';
 import util from 'node:util';
 import type { Config, ListenConf } from '../config/types.js';
 import { errnoText } from '../config/parse.js';
-
-/** libuv's TCP handle, as net._createServerHandle returns it (what cluster's primary uses). */
-export type TcpHandle = {
-  close(): void;
-  getsockname(out: { port?: number }): number;
-  listen(backlog: number): number;
-};
-
-const createServerHandle = (net as unknown as {
-  _createServerHandle(address: string, port: number, addressType: 4 | 6, fd?: number, flags?: number): TcpHandle | number;
-})._createServerHandle;
+import { createServerHandle, type TcpHandle } from '../node-internals.js';
 
 /** UV_TCP_IPV6ONLY */
 const IPV6_ONLY = 1;

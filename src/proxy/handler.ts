@@ -32,6 +32,7 @@ import type net from 'node:net';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { ErrorLog } from '../log/error-log.js';
+import { replaceStoreHeader, storeHeader, type StoreHeader } from '../node-internals.js';
 import { setAgentHook, withAgentHook, type AgentHook } from './agent.js';
 import { describeFailure, PHASE_ACTION, timeoutFailure, type UpstreamFailure, type UpstreamPhase } from './errors.js';
 import { passResponseHeaders, responseHeaderList, upstreamRequestHeaderList, upstreamRequestHeaders } from './headers.js';
@@ -537,10 +538,6 @@ function idleTimeout(socket: net.Socket, ms: number): void {
   if (socket.timeout !== ms) socket.setTimeout(ms);
 }
 
-type StoreHeader = (this: unknown, firstLine: string, headers: unknown) => void;
-
-const storeHeader = (http.ClientRequest.prototype as unknown as { _storeHeader?: StoreHeader })._storeHeader;
-
 /** What node's client is given as headers when the attempt writes its own list. */
 const HOST_PLACEHOLDER = '-';
 
@@ -567,7 +564,7 @@ function storeHeaderListHttp10(this: unknown, firstLine: string): void {
 
 function setStoreHeader(proxyReq: http.ClientRequest, store: StoreHeader): void {
   if (typeof storeHeader !== 'function') return;
-  (proxyReq as unknown as { _storeHeader: StoreHeader })._storeHeader = store;
+  replaceStoreHeader(proxyReq, store);
 }
 
 /** The core's response, when it can take the upstream headers as one list (see NgtsResponse). */
