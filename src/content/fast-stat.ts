@@ -3,9 +3,10 @@
 // Node 20's fs.statSync builds an fs.Stats with four Date objects (atime, mtime, ctime,
 // birthtime) eagerly; the static hot path reads five numbers. The fs binding's stat() (what
 // statSync itself calls) fills a shared Float64Array instead: measured 1.4–2.0 µs against
-// 1.9–3.4 µs for statSync, per call, on the bench machine. The binding is private: when it is not
-// there (another Node), fs.statSync answers, with the same results.
+// 1.9–3.4 µs for statSync, per call, on the bench machine. The binding is private (node-internals):
+// when it is not there (another Node), fs.statSync answers, with the same results.
 import fs from 'node:fs';
+import { rawStat, STAT_FIELD } from '../node-internals.js';
 import type { FileIdentity } from './open-file-cache.js';
 
 /** What a stat tells the static module; the fields are overwritten by the next call. */
@@ -18,31 +19,8 @@ const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
 
-// Indexes in the binding's array (node's getStatsFromBinding): dev, mode, nlink, uid, gid,
-// rdev, blksize, ino, size, blocks, then sec/nsec pairs for atime, mtime, ctime, birthtime.
-const MODE = 1;
-const INO = 7;
-const SIZE = 8;
-const MTIME_SEC = 12;
-const CTIME_SEC = 14;
-
-type BindingStat = (path: string) => Float64Array | undefined;
-type RawStat = (path: string, bigint: false, req: undefined, throwIfNoEntry: false) => Float64Array | undefined;
-
-function findBinding(): BindingStat | undefined {
-  try {
-    const binding = (process as unknown as { binding(name: string): { stat?: unknown } }).binding('fs');
-    const stat = binding.stat as RawStat | undefined;
-    if (typeof stat !== 'function') return undefined;
-    const probe = stat.call(binding, '/', false, undefined, false);
-    if (!(probe instanceof Float64Array) || ((probe[MODE] & S_IFMT) !== S_IFDIR)) return undefined;
-    return (path) => stat.call(binding, path, false, undefined, false);
-  } catch {
-    return undefined;
-  }
-}
-
-const bindingStat = findBinding();
+const { mode: MODE, ino: INO, size: SIZE, mtimeSec: MTIME_SEC, ctimeSec: CTIME_SEC } = STAT_FIELD;
+const bindingStat = rawStat;
 const result: StatResult = { format: 0, ino: 0, size: 0, mtimeMs: 0, ctimeMs: 0 };
 const STAT_OPTIONS = { throwIfNoEntry: false } as const;
 

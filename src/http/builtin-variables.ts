@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { httpDateNow, timeIso8601Now, timeLocalNow } from '../log/clock.js';
+import { headerText } from '../node-internals.js';
 import type { HttpRequest } from './request.js';
 import { registerVariable, registerVariableFamily } from './variables.js';
 
@@ -18,8 +19,7 @@ function headerValue(v: string | string[] | number | undefined): string {
 /** Bytes of the response head: node's serialized header, or what client-error.ts wrote raw. */
 function headerBytes(r: HttpRequest): number {
   if (r.rawHeadBytes > 0) return r.rawHeadBytes;
-  const head = (r.res as unknown as { _header?: string | null })._header;
-  return typeof head === 'string' ? head.length : 0;
+  return headerText(r.res)?.length ?? 0;
 }
 
 /** $body_bytes_sent: counted per response (NgtsResponse), so pipelined responses stay apart. */

@@ -5,17 +5,17 @@
 // and send_timeout. (nginx does the same in its header filters.)
 import http from 'node:http';
 import { httpDateNow } from '../log/clock.js';
+import { headerStoreUnused, setKeepAliveHeaderTimeout } from '../node-internals.js';
 import type { HttpRequest } from './request.js';
 import type { BodyFilter } from './module.js';
 import { closesConnection, reasonPhrase } from './special-response.js';
 
 type Headers = http.OutgoingHttpHeaders | http.OutgoingHttpHeader[];
 
-// node's store of headers set one by one (null until the first setHeader). When it is null,
-// writeHead(status, flatList) hands the list straight to _storeHeader; once anything was set,
-// node merges the list into the store header by header (removeHeader + appendHeader each),
-// which the profile showed costing more than formatting the response itself.
-const kOutHeaders = Object.getOwnPropertySymbols(new http.OutgoingMessage()).find((s) => s.description === 'kOutHeaders');
+// node's store of headers set one by one is null until the first setHeader (headerStoreUnused).
+// While it is, writeHead(status, flatList) hands the list straight to _storeHeader; once anything
+// was set, node merges the list into the store header by header (removeHeader + appendHeader
+// each), which the profile showed costing more than formatting the response itself.
 
 export class NgtsResponse extends http.ServerResponse {
   /** The request this response answers; set by the core before anything is written. */
@@ -221,12 +221,12 @@ export class NgtsResponse extends http.ServerResponse {
    * rules (add_header, expires, an earlier setHeader) need the headers set one by one.
    */
   takesHeaderList(statusCode: number): boolean {
-    if (kOutHeaders === undefined || this.ngtsBaseServer === null || this.ngtsHeadersApplied || this.keepServerHeader) return false;
+    if (this.ngtsBaseServer === null || this.ngtsHeadersApplied || this.keepServerHeader) return false;
     const r = this.ngts;
     if (r === undefined || this.headersSent) return false;
     const status = r.errStatus || statusCode;
     if (status !== 200 && status !== 206 && status !== 304) return false;
-    if ((this as unknown as Record<symbol, unknown>)[kOutHeaders] !== null) return false;
+    if (!headerStoreUnused(this)) return false;
     const level = r.level ?? r.vhost?.level;
     return level !== undefined && level.headerFilters.length === 0;
   }
@@ -267,7 +267,7 @@ export class NgtsResponse extends http.ServerResponse {
       this.shouldKeepAlive = false;
     }
     // node adds "Keep-Alive: timeout=N" on its own; nginx only with keepalive_timeout's 2nd value.
-    (this as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = conf.keepaliveHeaderTimeout ?? 0;
+    setKeepAliveHeaderTimeout(this, conf.keepaliveHeaderTimeout ?? 0);
     // send_timeout bounds a write the client does not take (nginx arms it when a write would
     // block). Most responses go to the kernel whole at once, and node then arms keepalive_timeout
     // itself: the timer is armed only once a write leaves bytes queued (armSendTimeout), which

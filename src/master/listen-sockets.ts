@@ -29,10 +29,9 @@ export type ServerHandle = {
   listen(backlog: number): number;
 };
 
-const createServerHandle = (net as unknown as {
-  // A Pipe for (path, -1, -1); a TCP handle bound to (address, port) otherwise.
-  _createServerHandle(address: string, port: number, addressType: 4 | 6 | -1, fd?: number, flags?: number): ServerHandle | number;
-})._createServerHandle;
+// A Pipe for (path, -1, -1); a TCP handle bound to (address, port) otherwise (node-internals.ts).
+const createServerHandle = createHandle as unknown as (address: string, port: number, addressType: 4 | 6 | -1, fd?: number, flags?: number) => ServerHandle | number;
+import { createServerHandle as createHandle } from '../node-internals.js';
 
 /** Socket files are created readable and writable by all (nginx chmods them so). */
 const UNIX_SOCKET_MODE = 0o666;

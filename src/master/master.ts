@@ -13,6 +13,7 @@ import type { Config, ErrorLogConf } from '../config/types.js';
 import { ErrorLog } from '../log/error-log.js';
 import { HealthChecker } from '../health/checker.js';
 import { StatusCollector } from '../status/master-collect.js';
+import { missingRequiredInternals } from '../node-internals.js';
 import { NAME_VERSION } from '../version.js';
 import { isRoot } from '../worker/privileges.js';
 import { ConfigWatch, fileIdentities, type FileIdentities } from './config-watch.js';
@@ -178,6 +179,8 @@ class Master {
   // ---- generations ----
 
   private startGeneration(generation: Generation): Promise<void> {
+    const missing = missingRequiredInternals();
+    if (missing) return Promise.reject(missing);
     // Like nginx, bind before forking: a bind failure costs no worker.
     const bindFailure = this.sockets.open(generation.config);
     if (bindFailure) return Promise.reject(bindFailure);

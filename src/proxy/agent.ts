@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
+import { acceptBareLfResponses, agentAddRequest, agentKeepAliveMsecs, responseToRequestOnSocket } from '../node-internals.js';
 
 export interface AgentHook {
   attach(req: http.ClientRequest): void;
@@ -30,10 +31,6 @@ export function withAgentHook(hook: AgentHook, start: () => void): void {
   }
 }
 
-type AddRequest = (this: http.Agent, req: http.ClientRequest, options: unknown) => void;
-
-const httpAddRequest = (http.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest;
-const httpsAddRequest = (https.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest;
 
 function takeHook(req: http.ClientRequest): void {
   const hook = pending;
@@ -59,11 +56,11 @@ export interface UpstreamAgentOptions {
  * parsed headers object just for it (the proxy works from rawHeaders).
  */
 function keepAliveWithIdleTimeout(agent: http.Agent, idleTimeout: number, socket: net.Socket): boolean {
-  socket.setKeepAlive(true, (agent as unknown as { keepAliveMsecs: number }).keepAliveMsecs);
+  socket.setKeepAlive(true, agentKeepAliveMsecs(agent));
   socket.unref();
   let timeout = idleTimeout;
   let keep = true;
-  const res = (socket as unknown as { _httpMessage?: { res?: http.IncomingMessage } })._httpMessage?.res;
+  const res = responseToRequestOnSocket(socket);
   const hint = res === undefined ? undefined : keepAliveHint(res.rawHeaders);
   if (hint !== undefined) {
     // As node: expire a second before the upstream's announced timeout, or not keep the
@@ -102,11 +99,12 @@ export class UpstreamHttpAgent extends http.Agent {
     // from the Host header on every request (it is unused, and not part of the pool's key).
     super({ ...agentOptions(o), servername: '' } as http.AgentOptions);
     this.idleTimeout = o.idleTimeout;
+    acceptBareLfResponses(this);
   }
 
   addRequest(req: http.ClientRequest, options: unknown): void {
     takeHook(req);
-    httpAddRequest.call(this, req, options);
+    agentAddRequest.call(this, req, options);
   }
 
   override keepSocketAlive(socket: net.Socket): boolean {
@@ -120,11 +118,12 @@ export class UpstreamHttpsAgent extends https.Agent {
   constructor(o: UpstreamAgentOptions) {
     super(agentOptions(o));
     this.idleTimeout = o.idleTimeout;
+    acceptBareLfResponses(this);
   }
 
   addRequest(req: http.ClientRequest, options: unknown): void {
     takeHook(req);
-    httpsAddRequest.call(this, req, options);
+    agentAddRequest.call(this, req, options);
   }
 
   override keepSocketAlive(socket: net.Socket): boolean {

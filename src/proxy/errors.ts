@@ -1,6 +1,7 @@
 // nginx's wording for upstream failures in the error log ("connect() failed (111: Connection
 // refused) while connecting to upstream"), and which proxy_next_upstream condition each is.
 import { strerror } from '../log/strerror.js';
+import { invalidHeaderDetail } from '../http/parse-error.js';
 import { FT_ERROR, FT_INVALID_HEADER, FT_TIMEOUT } from './next-upstream.js';
 import type { Peer } from './peers.js';
 
@@ -37,7 +38,8 @@ export interface UpstreamFailure {
 export function describeFailure(err: NodeJS.ErrnoException, phase: UpstreamPhase, host: string, peer?: Peer): UpstreamFailure {
   const code = err.code ?? '';
   if (code.startsWith('HPE_')) {
-    return { ft: FT_INVALID_HEADER, message: phase === 'reading_body' ? 'upstream sent invalid chunked response' : 'upstream sent invalid header', level: 'error' };
+    if (phase === 'reading_body') return { ft: FT_INVALID_HEADER, message: 'upstream sent invalid chunked response', level: 'error' };
+    return { ft: FT_INVALID_HEADER, message: 'upstream sent invalid header' + invalidHeaderDetail(err), level: 'error' };
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return { ft: FT_ERROR, message: `${host} could not be resolved (3: Host not found)`, level: 'error' };

@@ -4,6 +4,7 @@
 // client's own headers minus those replaced and the hop-by-hop ones. Back to the client: every
 // upstream header except the hop-by-hop ones and the hidden ones, Location/Refresh rewritten.
 import type http from 'node:http';
+import { storeHeader } from '../node-internals.js';
 import type { ProxyLocation } from './location.js';
 import { rewriteRedirect } from './redirect.js';
 
@@ -91,9 +92,11 @@ const storeValues: (string | string[])[] = [];
  * place (setHeader lowercases), several Cookie values join with "; ".
  * Undefined where the object must go the usual way: no Host (node adds its own), a name or
  * value node refuses (its error must come from the request's constructor), an index-like name
- * (the object would put it first) or __proto__ (the object would drop it).
+ * (the object would put it first) or __proto__ (the object would drop it); and always when this
+ * Node has no _storeHeader to take the list (node-internals): the proxy would send only a Host.
  */
 export function upstreamRequestHeaderList(req: http.IncomingMessage, pl: ProxyLocation, values: readonly string[], proxyHostValue: string, bodyLength: string | undefined): string[] | undefined {
+  if (storeHeader === undefined) return undefined;
   collectRequestHeaders(req, pl, values, proxyHostValue, false, bodyLength);
   const names = outNames;
   const vals = outValues;

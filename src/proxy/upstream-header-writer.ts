@@ -3,6 +3,7 @@
 // _storeHeader the block it computed as one list (upstreamRequestHeaderList: no setHeader per
 // header, no copies of the headers object), and rewrites the request line for
 // proxy_http_version 1.0 (nginx's default).
+import { replaceStoreHeader, storeHeader, type StoreHeader } from '../node-internals.js';
 import http from 'node:http';
 
 /**
@@ -17,9 +18,6 @@ export interface HeaderListSource {
   headerList: string[] | undefined;
 }
 
-type StoreHeader = (this: unknown, firstLine: string, headers: unknown) => void;
-
-const storeHeader = (http.ClientRequest.prototype as unknown as { _storeHeader?: StoreHeader })._storeHeader;
 
 type ListCarryingRequest = http.ClientRequest & { [ATTEMPT]?: HeaderListSource };
 
@@ -49,7 +47,7 @@ function storeHeaderListHttp10(this: unknown, firstLine: string): void {
 
 function setStoreHeader(proxyReq: http.ClientRequest, store: StoreHeader): void {
   if (typeof storeHeader !== 'function') return;
-  (proxyReq as unknown as { _storeHeader: StoreHeader })._storeHeader = store;
+  replaceStoreHeader(proxyReq, store);
 }
 
 /**

@@ -2,6 +2,7 @@
 // (whose state lives on in peers.ts across generations), the balancing method, and the agent
 // that keeps `keepalive N` idle connections per worker. A proxy_pass to a plain host:port gets
 // an implicit one-peer upstream, as in nginx.
+import { stopPooling } from '../node-internals.js';
 import { UpstreamHttpAgent, UpstreamHttpsAgent } from './agent.js';
 import type { UpstreamConf, UpstreamPeerConf } from '../config/types.js';
 import type { Balancer } from './balancers/balancer.js';
@@ -64,7 +65,7 @@ export class Upstream {
    */
   retire(): void {
     for (const agent of [this.httpAgent, this.httpsAgent]) {
-      (agent as unknown as { keepAlive: boolean }).keepAlive = false;
+      stopPooling(agent);
       for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
     }
   }

@@ -13,6 +13,7 @@
 // at once (closeIdleConnections), which is exactly nginx's race.
 import net from 'node:net';
 import type http from 'node:http';
+import { connectionIsIdle } from '../node-internals.js';
 
 /** How long a connection may stay silent during a drain before it is closed. */
 export const DRAIN_IDLE_GRACE_MS = 1000;
@@ -142,8 +143,6 @@ function forgetResponse(this: http.ServerResponse): void {
   if (socket && socket[kResponse] === this) socket[kResponse] = undefined;
 }
 
-const kConnections = Symbol.for('ngts.none');
-
 /**
  * True if the client has sent part of a request (node's parser is inside a message). node keeps
  * that state in the server's connections list (what closeIdleConnections() reads): a parser is
@@ -152,8 +151,5 @@ const kConnections = Symbol.for('ngts.none');
  */
 function hasPartialRequest(server: http.Server, socket: net.Socket): boolean {
   if (socket.bytesRead === 0) return false;
-  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections') ?? kConnections;
-  const list = (server as unknown as Record<symbol, { idle(): { socket?: net.Socket }[] } | undefined>)[key];
-  if (typeof list?.idle !== 'function') return false;
-  return !list.idle().some((parser) => parser.socket === socket);
+  return connectionIsIdle(server, socket) === false;
 }

@@ -135,6 +135,8 @@ export interface NgtsStartOptions {
   args?: string[];
   /** Wait for the pid file (default), or return as soon as the process is spawned. */
   waitReady?: boolean;
+  /** Environment variables added to the test's own (e.g. NGTS_NODE_INTERNALS_OFF). */
+  env?: Record<string, string>;
 }
 
 /** A running ngts master started by a test, in its own temporary prefix. */
@@ -162,7 +164,8 @@ export class Ngts {
     const prefix = makePrefix({ conf: options.conf, files: options.files });
     const globals = ['daemon off;', options.harnessLog === false ? '' : `error_log ${HARNESS_LOG} notice;`, options.globals ?? ''];
     const args = ['-p', prefix, '-c', 'conf/nginx.conf', '-g', globals.filter(Boolean).join(' '), ...(options.args ?? [])];
-    const child = spawn(process.execPath, [NGTS_BIN, ...args], { cwd: prefix, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
+    const child = spawn(process.execPath, [NGTS_BIN, ...args], { cwd: prefix, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const ngts = new Ngts(prefix, child, path.join(prefix, 'conf/nginx.conf'));
     if (options.waitReady !== false) await ngts.waitReady();
     return ngts;
