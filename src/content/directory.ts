@@ -38,7 +38,6 @@ export function serveAutoindex(ctx: DirectoryContext, done: (outcome: DirectoryO
   listDirectory(ctx.filePath).then(
     (entries) => {
       const body = renderAutoindex(ctx.uri, entries);
-      ctx.beforeHeaders(ctx.res, 200);
       // No Content-Length: nginx sends the listing chunked, and a HEAD gets the headers alone.
       ctx.res.writeHead(200, AUTOINDEX_HEADERS);
       ctx.res.end(method === 'HEAD' ? undefined : body);

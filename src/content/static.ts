@@ -1,7 +1,8 @@
 // Serving one file from disk (nginx's static module with the not_modified and range filters),
 // once the HTTP core has chosen the location and mapped the URI to a path known to lie under
 // root/alias. The core handles what follows from the outcome (error_page, index, try_files, the
-// 301 for a directory).
+// 301 for a directory). The header filters (add_header, expires) run inside res.writeHead()
+// (src/http/response.ts), so nothing here knows about them.
 //
 // Hot path (a small file already cached): one stat, one Map lookup, a few header reads, and
 // res.writeHead() with the entry's prepared header array. Misses read small files into the
@@ -23,8 +24,6 @@ export interface StaticContext {
   /** Absolute path on disk, already checked against traversal by the core. */
   filePath: string;
   loc: MergedLocConf;
-  /** Called right before the status line is written, to add add_header / expires headers. */
-  beforeHeaders(res: http.ServerResponse, status: number): void;
   /** The normalized URI (nginx's r->uri): its extension picks the Content-Type, as in nginx. */
   uri: string;
   /** The method the request has at this point (nginx's r->method): error_page turns a POST into a GET. */
@@ -146,7 +145,6 @@ function respond(
   const head = ctx.method === 'HEAD';
   const pre = evaluatePreconditions(h, entry);
   if (pre === Precondition.NotModified) {
-    ctx.beforeHeaders(res, 304);
     res.writeHead(304, entry.headers304);
     res.end();
     return done('served');
@@ -160,7 +158,6 @@ function respond(
   if (ranges === WHOLE) {
     const headers = entry.headersFor(type);
     if (entry.body !== null || head) {
-      ctx.beforeHeaders(res, 200);
       res.writeHead(200, headers);
       res.end(head ? undefined : entry.body);
       return done('served');
@@ -182,7 +179,6 @@ function respond(
       'Content-Range', `bytes ${r.start}-${r.end - 1}/${entry.size}`,
     ];
     if (entry.body !== null || head) {
-      ctx.beforeHeaders(res, 206);
       res.writeHead(206, headers);
       res.end(head ? undefined : entry.body!.subarray(r.start, r.end));
       return done('served');
@@ -210,7 +206,6 @@ function respondMultipart(
     'ETag', entry.etag,
   ];
   if (entry.body !== null || head) {
-    ctx.beforeHeaders(res, 206);
     res.writeHead(206, headers);
     if (head) res.end();
     else {
@@ -247,7 +242,6 @@ function streamFromDisk(
         if (statErr !== null) return done(fileError(ctx, statErr, 'fstat()'));
         return serve(ctx, done, attempt + 1);
       }
-      ctx.beforeHeaders(ctx.res, status);
       ctx.res.writeHead(status, headers);
       new FileSender(fd, ctx.res, segments, tail).start();
       done('served');
