@@ -6,10 +6,8 @@ import { AutoindexError, listDirectory, renderAutoindex } from './autoindex.js';
 import { strerror } from '../log/strerror.js';
 import type { StaticContext } from './static.js';
 
-export interface DirectoryContext extends StaticContext {
-  /** The normalized request URI, ending in "/". */
-  uri: string;
-}
+/** The static module's context, for a URI that ends in "/". */
+export type DirectoryContext = StaticContext;
 
 export type DirectoryOutcome =
   | { kind: 'served' }
@@ -36,11 +34,10 @@ export function serveIndex(ctx: DirectoryContext): DirectoryOutcome | null {
 
 /** ngx_http_autoindex_handler: the listing of the directory (GET and HEAD only, checked by the caller). */
 export function serveAutoindex(ctx: DirectoryContext, done: (outcome: DirectoryOutcome) => void): void {
-  const method = ctx.method ?? ctx.req.method;
+  const method = ctx.method;
   listDirectory(ctx.filePath).then(
     (entries) => {
       const body = renderAutoindex(ctx.uri, entries);
-      ctx.beforeHeaders(ctx.res, 200);
       // No Content-Length: nginx sends the listing chunked, and a HEAD gets the headers alone.
       ctx.res.writeHead(200, AUTOINDEX_HEADERS);
       ctx.res.end(method === 'HEAD' ? undefined : body);
@@ -48,10 +45,10 @@ export function serveAutoindex(ctx: DirectoryContext, done: (outcome: DirectoryO
     },
     (err: unknown) => {
       if (!(err instanceof AutoindexError)) {
-        ctx.logError?.('crit', `autoindex of "${ctx.filePath}" failed: ${String(err)}`);
+        ctx.logError('crit', `autoindex of "${ctx.filePath}" failed: ${String(err)}`);
         return done(INTERNAL_ERROR);
       }
-      ctx.logError?.(err.level, err.message);
+      ctx.logError(err.level, err.message);
       done(err.code === 'not_found' ? NOT_FOUND : err.code === 'forbidden' ? FORBIDDEN : INTERNAL_ERROR);
     },
   );
@@ -75,7 +72,7 @@ function findIndex(ctx: DirectoryContext): DirectoryOutcome | null {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EACCES' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') return indexError(ctx, file, e);
-      ctx.logError?.('crit', `open() "${file}" failed (${strerror(e)})`);
+      ctx.logError('crit', `open() "${file}" failed (${strerror(e)})`);
       return INTERNAL_ERROR;
     }
     if (st !== undefined) return { kind: 'redirect', uri: ctx.uri + name };
@@ -91,7 +88,7 @@ function findIndex(ctx: DirectoryContext): DirectoryOutcome | null {
 /** ngx_http_index_error: 403 for EACCES, else 404; the message names the index file. */
 function indexError(ctx: DirectoryContext, file: string, err: NodeJS.ErrnoException): DirectoryOutcome {
   const forbidden = err.code === 'EACCES';
-  ctx.logError?.('error', `"${file}" is ${forbidden ? 'forbidden' : 'not found'} (${strerror(err)})`);
+  ctx.logError('error', `"${file}" is ${forbidden ? 'forbidden' : 'not found'} (${strerror(err)})`);
   return forbidden ? FORBIDDEN : NOT_FOUND;
 }
 
@@ -106,12 +103,12 @@ function testDirectory(ctx: DirectoryContext, indexFile: string): DirectoryOutco
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EACCES' || e.code === 'ENOTDIR' || e.code === 'ENAMETOOLONG') return indexError(ctx, indexFile, e);
-    ctx.logError?.('crit', `open() "${ctx.filePath}" failed (${strerror(e)})`);
+    ctx.logError('crit', `open() "${ctx.filePath}" failed (${strerror(e)})`);
     return INTERNAL_ERROR;
   }
   if (st === undefined) return indexError(ctx, indexFile, NO_ENTRY);
   if (!st.isDirectory()) {
-    ctx.logError?.('alert', `"${ctx.filePath}" is not a directory`);
+    ctx.logError('alert', `"${ctx.filePath}" is not a directory`);
     return INTERNAL_ERROR;
   }
   return null;

@@ -1,7 +1,8 @@
 // Serving one file from disk (nginx's static module with the not_modified and range filters),
 // once the HTTP core has chosen the location and mapped the URI to a path known to lie under
 // root/alias. The core handles what follows from the outcome (error_page, index, try_files, the
-// 301 for a directory).
+// 301 for a directory). The header filters (add_header, expires) run inside res.writeHead()
+// (src/http/response.ts), so nothing here knows about them.
 //
 // Hot path (a small file already cached): one stat, one Map lookup, a few header reads, and
 // res.writeHead() with the entry's prepared header array. Misses read small files into the
@@ -16,7 +17,6 @@ import { strerror } from '../log/strerror.js';
 import { contentTypeFor } from './mime.js';
 import { CachedError, CachedFile, openFileCache, type FileIdentity } from './open-file-cache.js';
 import { decideRanges, multipartFrame, UNSATISFIABLE, WHOLE, type ByteRange } from './range.js';
-import { sendDefaultSpecialResponse } from './special-response.js';
 
 export interface StaticContext {
   req: http.IncomingMessage;
@@ -24,30 +24,21 @@ export interface StaticContext {
   /** Absolute path on disk, already checked against traversal by the core. */
   filePath: string;
   loc: MergedLocConf;
-  /** Called right before the status line is written, to add add_header / expires headers. */
-  beforeHeaders(res: http.ServerResponse, status: number): void;
+  /** The normalized URI (nginx's r->uri): its extension picks the Content-Type, as in nginx. */
+  uri: string;
+  /** The method the request has at this point (nginx's r->method): error_page turns a POST into a GET. */
+  method: string;
   /**
-   * Optional: the normalized URI (nginx's r->uri). Its extension picks the Content-Type, as in
-   * nginx; without it the extension of filePath is used.
+   * Answers 412 and 416 through the core (error_page, its built-in pages). For 416 the
+   * Content-Range header is already set on res.
    */
-  uri?: string;
+  sendSpecialResponse(status: 412 | 416): void;
   /**
-   * Optional: the method the request has at this point (nginx's r->method), when it differs from
-   * req.method: an error_page internal redirect turns a POST into a GET. Default: req.method.
-   */
-  method?: string;
-  /**
-   * Optional: lets the core answer 412 and 416 itself (error_page, its default pages). For 416
-   * the Content-Range header is already set on res. Without it the static module writes
-   * nginx's default page for these statuses.
-   */
-  sendSpecialResponse?(status: 412 | 416): void;
-  /**
-   * Optional: receives the error-log messages nginx writes for this request, in nginx's words
+   * Receives the error-log messages nginx writes for this request, in nginx's words
    * ('open() "/srv/x" failed (2: No such file or directory)'); the core adds the "*N " prefix
    * and the ", client: …" context.
    */
-  logError?(level: LogLevel, message: string): void;
+  logError(level: LogLevel, message: string): void;
 }
 
 export type StaticOutcome =
@@ -70,7 +61,7 @@ export function serveFile(ctx: StaticContext, done: (outcome: StaticOutcome) => 
 }
 
 function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attempt: number): void {
-  const method = ctx.method ?? ctx.req.method;
+  const method = ctx.method;
   // ngx_http_static_handler refuses other methods before looking at the file, but POST only
   // once it knows the file exists and is a regular file (so POST to a missing file is a 404).
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return done('method_not_allowed');
@@ -85,7 +76,7 @@ function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attem
     if (typeof cached === 'number') uses = cached;
     else if (cached instanceof CachedError) return done(fileError(ctx, cached.error));
     else if (method === 'POST') return done('method_not_allowed');
-    else return respond(ctx, cached, contentTypeFor(loc, ctx.uri ?? ctx.filePath), done, attempt);
+    else return respond(ctx, cached, contentTypeFor(loc, ctx.uri), done, attempt);
   }
   let st: StatResult | undefined;
   try {
@@ -96,12 +87,12 @@ function serve(ctx: StaticContext, done: (outcome: StaticOutcome) => void, attem
   if (st === undefined) return done(lookupFailed(ctx, ENOENT, now));
   if (st.format !== S_IFREG) {
     if (st.format === S_IFDIR) return done('directory');
-    ctx.logError?.('crit', `"${ctx.filePath}" is not a regular file`);
+    ctx.logError('crit', `"${ctx.filePath}" is not a regular file`);
     return done('not_found');
   }
   if (method === 'POST') return done('method_not_allowed');
 
-  const type = contentTypeFor(ctx.loc, ctx.uri ?? ctx.filePath);
+  const type = contentTypeFor(ctx.loc, ctx.uri);
   let entry = openFileCache.lookup(ctx.filePath, st);
   if (entry === undefined) {
     if (st.size <= openFileCache.limits.maxFileSize) return readSmallFile(ctx, type, done, attempt, uses);
@@ -138,7 +129,7 @@ function fileError(ctx: StaticContext, err: NodeJS.ErrnoException, syscall = 'op
     default:
       outcome = 'internal_error';
   }
-  ctx.logError?.(outcome === 'internal_error' ? 'crit' : 'error', `${syscall} "${ctx.filePath}" failed (${strerror(err)})`);
+  ctx.logError(outcome === 'internal_error' ? 'crit' : 'error', `${syscall} "${ctx.filePath}" failed (${strerror(err)})`);
   return outcome;
 }
 
@@ -151,16 +142,15 @@ function respond(
 ): void {
   const { req, res } = ctx;
   const h = req.headers;
-  const head = (ctx.method ?? req.method) === 'HEAD';
+  const head = ctx.method === 'HEAD';
   const pre = evaluatePreconditions(h, entry);
   if (pre === Precondition.NotModified) {
-    ctx.beforeHeaders(res, 304);
     res.writeHead(304, entry.headers304);
     res.end();
     return done('served');
   }
   if (pre === Precondition.Failed) {
-    special(ctx, 412);
+    ctx.sendSpecialResponse(412);
     return done('served');
   }
 
@@ -168,7 +158,6 @@ function respond(
   if (ranges === WHOLE) {
     const headers = entry.headersFor(type);
     if (entry.body !== null || head) {
-      ctx.beforeHeaders(res, 200);
       res.writeHead(200, headers);
       res.end(head ? undefined : entry.body);
       return done('served');
@@ -177,7 +166,7 @@ function respond(
   }
   if (ranges === UNSATISFIABLE) {
     res.setHeader('Content-Range', `bytes */${entry.size}`);
-    special(ctx, 416);
+    ctx.sendSpecialResponse(416);
     return done('served');
   }
   if (ranges.length === 1) {
@@ -190,7 +179,6 @@ function respond(
       'Content-Range', `bytes ${r.start}-${r.end - 1}/${entry.size}`,
     ];
     if (entry.body !== null || head) {
-      ctx.beforeHeaders(res, 206);
       res.writeHead(206, headers);
       res.end(head ? undefined : entry.body!.subarray(r.start, r.end));
       return done('served');
@@ -218,7 +206,6 @@ function respondMultipart(
     'ETag', entry.etag,
   ];
   if (entry.body !== null || head) {
-    ctx.beforeHeaders(res, 206);
     res.writeHead(206, headers);
     if (head) res.end();
     else {
@@ -231,11 +218,6 @@ function respondMultipart(
   }
   const segments: Segment[] = ranges.map((r, i) => ({ prefix: frame.heads[i], start: r.start, end: r.end }));
   streamFromDisk(ctx, entry, 206, headers, segments, frame.tail, done, attempt);
-}
-
-function special(ctx: StaticContext, status: 412 | 416): void {
-  if (ctx.sendSpecialResponse !== undefined) ctx.sendSpecialResponse(status);
-  else sendDefaultSpecialResponse(ctx.res, status, (ctx.method ?? ctx.req.method) === 'HEAD', ctx.loc.serverTokens, ctx.beforeHeaders);
 }
 
 /**
@@ -260,7 +242,6 @@ function streamFromDisk(
         if (statErr !== null) return done(fileError(ctx, statErr, 'fstat()'));
         return serve(ctx, done, attempt + 1);
       }
-      ctx.beforeHeaders(ctx.res, status);
       ctx.res.writeHead(status, headers);
       new FileSender(fd, ctx.res, segments, tail).start();
       done('served');

@@ -2,7 +2,7 @@
 // captured from nginx 1.22 serving exactly this tree (`autoindex on;`).
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIXED_MTIME } from './site.js';
+import { FIXED_MTIME } from './fixtures.js';
 
 /** 2001-02-03 04:05:06 UTC: a second date, to check the date columns. */
 export const OLD_MTIME = 981173106;

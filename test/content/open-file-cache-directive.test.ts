@@ -7,41 +7,46 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { MergedLocConf } from '../../src/config/types.js';
 import { DEFAULT_LIMITS, openFileCache } from '../../src/content/open-file-cache.js';
-import { makeTempRoot, request, startSite, writeFixed, type Site } from './site.js';
+import { startSite, type Site } from '../http/harness.js';
+import { ErrorLogReader, writeFixed } from './fixtures.js';
 
+/** One server per setting; the config's listen ports only name them. */
+const CACHING = '127.0.0.1:8080';
+const PLAIN = '127.0.0.1:8081';
+const VALID_1S = '127.0.0.1:8082';
+const MIN_USES_2 = '127.0.0.1:8083';
+const INACTIVE_1S = '127.0.0.1:8084';
+const ERRORS = '127.0.0.1:8085';
+
+let site: Site;
 let root: string;
-const sites: Site[] = [];
 
-before(() => {
-  root = makeTempRoot('ofc');
+before(async () => {
+  const cache = 'open_file_cache max=100 inactive=60s; open_file_cache_valid 60s;';
+  site = await startSite(`
+    types { text/plain txt; }
+    root {{dir}}/html;
+    server { listen ${CACHING}; ${cache} }
+    server { listen ${PLAIN}; }
+    server { listen ${VALID_1S}; open_file_cache max=100 inactive=60s; open_file_cache_valid 1s; }
+    server { listen ${MIN_USES_2}; ${cache} open_file_cache_min_uses 2; }
+    server { listen ${INACTIVE_1S}; open_file_cache max=100 inactive=1s; open_file_cache_valid 60s; }
+    server { listen ${ERRORS}; ${cache} open_file_cache_errors on; }
+  `, { html: null });
+  root = path.join(site.dir, 'html');
 });
-after(async () => {
-  for (const s of sites) await s.close();
-  fs.rmSync(root, { recursive: true, force: true });
-});
-// The fixtures were all just written: without racyMs 0 none would be cached.
-beforeEach(() => {
+after(() => site.close());
+
+/** The fixtures were all just written: without racyMs 0 none would be cached. */
+function settledCache(): void {
   openFileCache.limits = { ...DEFAULT_LIMITS, racyMs: 0, racyFineMs: 0 };
   openFileCache.clear();
-});
-
-/** A site whose location has `open_file_cache max=100` and these settings (times in ms). */
-async function cachingSite(settings: Partial<MergedLocConf> = {}): Promise<Site> {
-  const site = await startSite(root, {
-    types: { txt: 'text/plain' },
-    openFileCache: { max: 100, inactive: 60_000 },
-    openFileCacheValid: 60_000,
-    ...settings,
-  });
-  sites.push(site);
-  return site;
 }
 
-async function body(site: Site, uri: string, method = 'GET'): Promise<string> {
-  const r = await request(site.port, uri, {}, method);
-  return `${r.status} ${r.body.toString()}`;
+async function body(server: string, uri: string, method = 'GET'): Promise<string> {
+  const r = await site.get(uri, { method, port: site.port(server) });
+  return `${r.status} ${r.status === 200 ? r.body : ''}`;
 }
 
 /**
@@ -61,73 +66,74 @@ async function waitPast(since: number, ms: number): Promise<void> {
 }
 
 describe('open_file_cache', () => {
+  beforeEach(settledCache);
+
   it('serves a file it looked up without looking again: a rewrite within open_file_cache_valid is not seen', async () => {
-    const site = await cachingSite();
-    const plain = await startSite(root, { types: { txt: 'text/plain' } });
-    sites.push(plain);
     const file = path.join(root, 'a.txt');
     await writeSettled(file, 'version one');
-    assert.equal(await body(site, '/a.txt'), '200 version one');
+    assert.equal(await body(CACHING, '/a.txt'), '200 version one');
     writeFixed(file, 'version two, longer');
-    assert.equal(await body(site, '/a.txt'), '200 version one');
-    assert.equal(await body(site, '/a.txt'), '200 version one');
-    assert.equal(await body(site, '/a.txt', 'POST'), '405 ');
+    assert.equal(await body(CACHING, '/a.txt'), '200 version one');
+    assert.equal(await body(CACHING, '/a.txt'), '200 version one');
+    assert.equal(await body(CACHING, '/a.txt', 'POST'), '405 ');
     fs.rmSync(file);
-    assert.equal(await body(site, '/a.txt'), '200 version one');
+    assert.equal(await body(CACHING, '/a.txt'), '200 version one');
     writeFixed(file, 'version three');
-    // A location without open_file_cache looks at the file on every request (and, the cache
+    // A server without open_file_cache looks at the file on every request (and, the cache
     // being one per worker, what it finds replaces the entry for every location).
-    assert.equal(await body(plain, '/a.txt'), '200 version three');
-  });
-
-  it('looks at the file again once open_file_cache_valid has passed', async () => {
-    const site = await cachingSite({ openFileCacheValid: 100 });
-    const file = path.join(root, 'b.txt');
-    await writeSettled(file, 'old');
-    assert.equal(await body(site, '/b.txt'), '200 old');
-    // Taken once the answer is in: the lookup happened before this.
-    const looked = Date.now();
-    writeFixed(file, 'new!');
-    await waitPast(looked, 100);
-    assert.equal(await body(site, '/b.txt'), '200 new!');
+    assert.equal(await body(PLAIN, '/a.txt'), '200 version three');
   });
 
   it('trusts a file only after open_file_cache_min_uses uses', async () => {
-    const site = await cachingSite({ openFileCacheMinUses: 2 });
     const file = path.join(root, 'c.txt');
     await writeSettled(file, 'one');
-    assert.equal(await body(site, '/c.txt'), '200 one');
+    assert.equal(await body(MIN_USES_2, '/c.txt'), '200 one');
     await writeSettled(file, 'two!');
     // Used once so far: looked up again.
-    assert.equal(await body(site, '/c.txt'), '200 two!');
+    assert.equal(await body(MIN_USES_2, '/c.txt'), '200 two!');
     writeFixed(file, 'three');
     // Used twice: trusted from now on.
-    assert.equal(await body(site, '/c.txt'), '200 two!');
-  });
-
-  it('forgets a file left unused for `inactive`', async () => {
-    const site = await cachingSite({ openFileCache: { max: 100, inactive: 100 } });
-    const file = path.join(root, 'd.txt');
-    await writeSettled(file, 'first');
-    assert.equal(await body(site, '/d.txt'), '200 first');
-    writeFixed(file, 'second');
-    assert.equal(await body(site, '/d.txt'), '200 first');
-    // Taken once the answer is in: the last use happened before this.
-    const used = Date.now();
-    await waitPast(used, 100);
-    assert.equal(await body(site, '/d.txt'), '200 second');
+    assert.equal(await body(MIN_USES_2, '/c.txt'), '200 two!');
   });
 
   it('open_file_cache_errors on remembers a missing file; off looks again', async () => {
-    const remembers = await cachingSite({ openFileCacheErrors: true });
-    const forgets = await cachingSite();
-    assert.equal((await body(remembers, '/late.txt')).slice(0, 3), '404');
-    assert.equal((await body(forgets, '/late2.txt')).slice(0, 3), '404');
+    const log = new ErrorLogReader(() => site.read('logs/error.log'));
+    assert.equal(await body(ERRORS, '/late.txt'), '404 ');
+    assert.equal(await body(CACHING, '/late2.txt'), '404 ');
     writeFixed(path.join(root, 'late.txt'), 'here');
     writeFixed(path.join(root, 'late2.txt'), 'here too');
-    assert.equal((await body(remembers, '/late.txt')).slice(0, 3), '404');
+    assert.equal(await body(ERRORS, '/late.txt'), '404 ');
     // nginx logs the cached failure as it logged the first one.
-    assert.deepEqual(remembers.logs.filter((l) => l.includes('late.txt')).length, 2);
-    assert.equal(await body(forgets, '/late2.txt'), '200 here too');
+    const missing = `[error] open() "${root}/late.txt" failed (2: No such file or directory)`;
+    assert.deepEqual(log.lines(), [missing, `[error] open() "${root}/late2.txt" failed (2: No such file or directory)`, missing]);
+    assert.equal(await body(CACHING, '/late2.txt'), '200 here too');
+  });
+});
+
+// The smallest window nginx's syntax allows is 1s: these two wait side by side.
+describe('open_file_cache time windows', { concurrency: true }, () => {
+  before(settledCache);
+
+  it('looks at the file again once open_file_cache_valid has passed', async () => {
+    const file = path.join(root, 'b.txt');
+    await writeSettled(file, 'old');
+    assert.equal(await body(VALID_1S, '/b.txt'), '200 old');
+    // Taken once the answer is in: the lookup happened before this.
+    const looked = Date.now();
+    writeFixed(file, 'new!');
+    await waitPast(looked, 1000);
+    assert.equal(await body(VALID_1S, '/b.txt'), '200 new!');
+  });
+
+  it('forgets a file left unused for `inactive`', async () => {
+    const file = path.join(root, 'd.txt');
+    await writeSettled(file, 'first');
+    assert.equal(await body(INACTIVE_1S, '/d.txt'), '200 first');
+    writeFixed(file, 'second');
+    assert.equal(await body(INACTIVE_1S, '/d.txt'), '200 first');
+    // Taken once the answer is in: the last use happened before this.
+    const used = Date.now();
+    await waitPast(used, 1000);
+    assert.equal(await body(INACTIVE_1S, '/d.txt'), '200 second');
   });
 });

@@ -1,80 +1,68 @@
-// EACCES → 403 for files, directories, index and autoindex, through a site running in a child
-// process without root's privileges.
+// EACCES → 403 for files, directories, index and autoindex, with nginx's error-log lines. The
+// site is a real bin/ngts: run as root, its workers drop to nobody (root reads any file, so
+// EACCES can only be seen without it); run as another user, they keep that user.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { makeTempRoot, request, writeFixed } from './site.js';
-
-let root: string;
-let child: ChildProcess;
-let port: number;
-/** Set when the unprivileged child cannot start (e.g. the checkout itself is not readable to it). */
-let unavailable: string | undefined;
-
-before(async () => {
-  root = makeTempRoot('perm');
-  fs.chmodSync(root, 0o755);
-  writeFixed(path.join(root, 'open.txt'), 'open');
-  writeFixed(path.join(root, 'secret.txt'), 'secret');
-  fs.chmodSync(path.join(root, 'secret.txt'), 0o000);
-  fs.mkdirSync(path.join(root, 'locked'));
-  writeFixed(path.join(root, 'locked', 'f.txt'), 'f');
-  fs.chmodSync(path.join(root, 'locked'), 0o000);
-  fs.mkdirSync(path.join(root, 'unlistable'));
-  fs.chmodSync(path.join(root, 'unlistable'), 0o311);
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'site-child.js');
-  child = spawn(process.execPath, [script, root], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) resolve(Number(out.trim()));
-      });
-      child.on('exit', (code) => reject(new Error(`site child exited with ${code}`)));
-    });
-  } catch (err) {
-    unavailable = `unprivileged site did not start: ${(err as Error).message}`;
-  }
-});
-
-after(async () => {
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  fs.chmodSync(path.join(root, 'locked'), 0o755);
-  fs.chmodSync(path.join(root, 'unlistable'), 0o755);
-  fs.rmSync(root, { recursive: true, force: true });
-});
+import { freePort, get, Ngts } from '../helpers/ngts.js';
+import { ErrorLogReader } from './fixtures.js';
 
 describe('permissions', () => {
-  it('serves a readable file (the child can reach the root)', async (t) => {
-    if (unavailable !== undefined) return t.skip(unavailable);
-    assert.equal((await request(port, '/open.txt')).body.toString(), 'open');
+  let ngts: Ngts;
+  let port: number;
+  let root: string;
+  let log: ErrorLogReader;
+
+  // No catch: a site that does not start fails every test below.
+  before(async () => {
+    port = await freePort();
+    ngts = await Ngts.start({
+      conf: `events {} http { server { listen 127.0.0.1:${port}; root html; autoindex on; } }`,
+      // The default error log (logs/error.log), as configured: the lines below are read there.
+      harnessLog: false,
+      files: { 'html/open.txt': 'open', 'html/secret.txt': 'secret', 'html/locked/f.txt': 'f', 'html/unlistable/.keep': '' },
+    });
+    root = ngts.path('html');
+    fs.chmodSync(ngts.path('html/secret.txt'), 0o000);
+    fs.chmodSync(ngts.path('html/locked'), 0o000);
+    fs.chmodSync(ngts.path('html/unlistable'), 0o311);
+    log = new ErrorLogReader(() => ngts.logText());
   });
 
-  it('answers forbidden for an unreadable file', async (t) => {
-    if (unavailable !== undefined) return t.skip(unavailable);
-    assert.equal((await request(port, '/secret.txt')).headers['x-outcome'], 'forbidden');
+  after(async () => {
+    if (ngts === undefined) return;
+    fs.chmodSync(ngts.path('html/locked'), 0o755);
+    fs.chmodSync(ngts.path('html/unlistable'), 0o755);
+    await ngts.cleanup();
   });
 
-  it('answers forbidden for a file under an untraversable directory', async (t) => {
-    if (unavailable !== undefined) return t.skip(unavailable);
-    assert.equal((await request(port, '/locked/f.txt')).headers['x-outcome'], 'forbidden');
+  async function forbidden(uri: string, line: string): Promise<void> {
+    log.skip();
+    const r = await get(port, uri);
+    assert.equal(r.status, 403);
+    assert.match(r.body, /<title>403 Forbidden<\/title>/);
+    assert.deepEqual(log.lines(), [line]);
+  }
+
+  it('serves a readable file (the workers can reach the root)', async () => {
+    const r = await get(port, '/open.txt');
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'open');
   });
 
-  it('answers forbidden when the index cannot be checked', async (t) => {
-    if (unavailable !== undefined) return t.skip(unavailable);
-    assert.equal((await request(port, '/locked/')).headers['x-outcome'], 'forbidden');
+  it('answers 403 for an unreadable file', async () => {
+    await forbidden('/secret.txt', `[error] open() "${root}/secret.txt" failed (13: Permission denied)`);
   });
 
-  it('answers forbidden when autoindex cannot read the directory', async (t) => {
-    if (unavailable !== undefined) return t.skip(unavailable);
-    assert.equal((await request(port, '/unlistable/')).headers['x-outcome'], 'forbidden');
+  it('answers 403 for a file under an untraversable directory', async () => {
+    await forbidden('/locked/f.txt', `[error] open() "${root}/locked/f.txt" failed (13: Permission denied)`);
+  });
+
+  it('answers 403 when the index cannot be checked', async () => {
+    await forbidden('/locked/', `[error] "${root}/locked/index.html" is forbidden (13: Permission denied)`);
+  });
+
+  it('answers 403 when autoindex cannot read the directory', async () => {
+    await forbidden('/unlistable/', `[error] opendir() "${root}/unlistable" failed (13: Permission denied)`);
   });
 });

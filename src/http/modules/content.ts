@@ -133,9 +133,6 @@ class ContentContext implements DirectoryContext {
     };
   }
 
-  /** Nothing to do here: the header filters run when the status line is written (response.ts). */
-  beforeHeaders(): void {}
-
   /** 412 and 416 go through error_page like any status. */
   sendSpecialResponse(status: number): void {
     this.core.finalize(this.r, status);
