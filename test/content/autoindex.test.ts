@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildAutoindexFixture } from './autoindex-fixture.js';
-import { makeTempRoot, request, startSite, writeFixed, type Site } from './site.js';
+import { request } from '../helpers/http-client.js';
+import { makeTempRoot, startSite, writeFixed, type Site } from './site.js';
 
 function latin1(s: string): Buffer {
   return Buffer.from(s, 'latin1');
@@ -103,30 +104,30 @@ describe('autoindex', () => {
     assert.equal(r.headers['last-modified'], undefined);
     assert.equal(r.headers.etag, undefined);
     assert.equal(r.headers['x-before'], '200');
-    if (!r.body.equals(NGINX_LIST)) {
+    if (!r.bytes.equals(NGINX_LIST)) {
       // A line diff reads better than two buffers.
-      assert.deepEqual(r.body.toString('latin1').split('\r\n'), NGINX_LIST.toString('latin1').split('\r\n'));
+      assert.deepEqual(r.bytes.toString('latin1').split('\r\n'), NGINX_LIST.toString('latin1').split('\r\n'));
     }
-    assert.ok(r.body.equals(NGINX_LIST));
+    assert.ok(r.bytes.equals(NGINX_LIST));
   });
 
   it('escapes the title', async () => {
     const r = await request(site.port, '/list/x%26y%3Cz%3E%22q/');
     assert.equal(r.status, 200);
-    assert.ok(r.body.equals(NGINX_ESCAPED_TITLE), r.body.toString());
+    assert.ok(r.bytes.equals(NGINX_ESCAPED_TITLE), r.body);
   });
 
   it('answers HEAD with the headers alone', async () => {
-    const r = await request(site.port, '/list/', {}, 'HEAD');
+    const r = await request(site.port, '/list/', { method: 'HEAD' });
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'text/html');
-    assert.equal(r.body.length, 0);
+    assert.equal(r.bytes.length, 0);
   });
 
   it('refuses POST with 403 (autoindex declines it) and PUT with 405', async () => {
-    assert.equal((await request(site.port, '/list/', {}, 'POST')).status, 403);
-    assert.equal((await request(site.port, '/list/', {}, 'PUT')).status, 405);
-    assert.equal((await request(site.port, '/list/', {}, 'DELETE')).status, 405);
+    assert.equal((await request(site.port, '/list/', { method: 'POST' })).status, 403);
+    assert.equal((await request(site.port, '/list/', { method: 'PUT' })).status, 405);
+    assert.equal((await request(site.port, '/list/', { method: 'DELETE' })).status, 405);
   });
 
   it('answers 404 for a missing directory and for a file used as a directory', async () => {
@@ -181,7 +182,7 @@ describe('index', () => {
   });
 
   it('lets POST reach the index (the static handler then answers 405)', async () => {
-    const r = await request(site.port, '/both/', {}, 'POST');
+    const r = await request(site.port, '/both/', { method: 'POST' });
     assert.equal(r.headers['x-redirect'], '/both/second.html');
   });
 

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DEFAULT_LIMITS, openFileCache } from '../../src/content/open-file-cache.js';
-import { FIXED_MTIME, makeTempRoot, request, startSite, writeFixed, type Site } from './site.js';
+import { request } from '../helpers/http-client.js';
+import { FIXED_MTIME, makeTempRoot, startSite, writeFixed, type Site } from './site.js';
 
 let site: Site;
 let root: string;
@@ -44,31 +45,31 @@ describe('open-file cache', () => {
     const file = path.join(root, 'hot.txt');
     writeFixed(file, 'hot content');
     const first = await request(site.port, '/hot.txt');
-    assert.equal(first.body.toString(), 'hot content');
+    assert.equal(first.body, 'hot content');
     assert.equal(cachedBody(file)?.toString(), 'hot content');
     const second = await request(site.port, '/hot.txt');
-    assert.equal(second.body.toString(), 'hot content');
+    assert.equal(second.body, 'hot content');
     assert.equal(second.headers.etag, first.headers.etag);
   });
 
   it('serves a same-size rewrite fresh on the next request', async () => {
     const file = path.join(root, 'same.txt');
     writeFixed(file, 'version-1');
-    assert.equal((await request(site.port, '/same.txt')).body.toString(), 'version-1');
+    assert.equal((await request(site.port, '/same.txt')).body, 'version-1');
     assert.ok(cachedBody(file));
     fs.writeFileSync(file, 'version-2');
     const r = await request(site.port, '/same.txt');
-    assert.equal(r.body.toString(), 'version-2');
+    assert.equal(r.body, 'version-2');
   });
 
   it('serves a same-size rewrite fresh even when the mtime is put back (ctime differs)', async () => {
     const file = path.join(root, 'sneaky.txt');
     writeFixed(file, 'aaaa');
-    assert.equal((await request(site.port, '/sneaky.txt')).body.toString(), 'aaaa');
+    assert.equal((await request(site.port, '/sneaky.txt')).body, 'aaaa');
     assert.ok(cachedBody(file));
     rewriteUntilStatChanges(file, 'bbbb', FIXED_MTIME);
     const r = await request(site.port, '/sneaky.txt');
-    assert.equal(r.body.toString(), 'bbbb');
+    assert.equal(r.body, 'bbbb');
     // Same mtime and size: nginx's ETag is the same too, as it would be in nginx.
     assert.equal(r.headers.etag, `"${FIXED_MTIME.toString(16)}-4"`);
   });
@@ -80,7 +81,7 @@ describe('open-file cache', () => {
     assert.equal(before.headers['content-length'], '5');
     fs.writeFileSync(file, 'much longer now');
     const r = await request(site.port, '/grow.txt');
-    assert.equal(r.body.toString(), 'much longer now');
+    assert.equal(r.body, 'much longer now');
     assert.equal(r.headers['content-length'], '15');
     assert.notEqual(r.headers.etag, before.headers.etag);
   });
@@ -88,10 +89,10 @@ describe('open-file cache', () => {
   it('serves a file replaced by rename fresh, and a deleted one as not found', async () => {
     const file = path.join(root, 'swap.txt');
     writeFixed(file, 'old!');
-    assert.equal((await request(site.port, '/swap.txt')).body.toString(), 'old!');
+    assert.equal((await request(site.port, '/swap.txt')).body, 'old!');
     writeFixed(path.join(root, 'swap.tmp'), 'new!');
     fs.renameSync(path.join(root, 'swap.tmp'), file);
-    assert.equal((await request(site.port, '/swap.txt')).body.toString(), 'new!');
+    assert.equal((await request(site.port, '/swap.txt')).body, 'new!');
     fs.unlinkSync(file);
     assert.equal((await request(site.port, '/swap.txt')).status, 404);
   });
@@ -102,7 +103,7 @@ describe('open-file cache', () => {
     for (let i = 0; i < 20; i++) {
       const content = `racy-${String(i).padStart(2, '0')}`;
       fs.writeFileSync(file, content);
-      assert.equal((await request(site.port, '/racy.txt')).body.toString(), content);
+      assert.equal((await request(site.port, '/racy.txt')).body, content);
     }
     assert.equal(cachedBody(file), undefined);
   });
@@ -114,10 +115,10 @@ describe('open-file cache', () => {
     const st = fs.statSync(file);
     if (st.mtimeMs % 1000 === 0 || st.ctimeMs % 1000 === 0) return t.skip('this file system keeps whole-second timestamps');
     const changed = Math.max(st.mtimeMs, st.ctimeMs);
-    assert.equal((await request(site.port, '/fine.txt')).body.toString(), 'fine');
+    assert.equal((await request(site.port, '/fine.txt')).body, 'fine');
     if (Date.now() - changed <= DEFAULT_LIMITS.racyFineMs) assert.equal(cachedBody(file), undefined);
     while (Date.now() - changed <= DEFAULT_LIMITS.racyFineMs + 1) await new Promise((r) => setTimeout(r, 10));
-    assert.equal((await request(site.port, '/fine.txt')).body.toString(), 'fine');
+    assert.equal((await request(site.port, '/fine.txt')).body, 'fine');
     assert.equal(cachedBody(file)?.toString(), 'fine');
     assert.ok(DEFAULT_LIMITS.racyFineMs < DEFAULT_LIMITS.racyMs);
   });
@@ -127,7 +128,7 @@ describe('open-file cache', () => {
     for (let i = 0; i < 12; i++) writeFixed(path.join(root, 'many', `${i}.txt`), `file ${i}`);
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 12; i++) {
-        assert.equal((await request(site.port, `/many/${i}.txt`)).body.toString(), `file ${i}`);
+        assert.equal((await request(site.port, `/many/${i}.txt`)).body, `file ${i}`);
         assert.ok(openFileCache.size <= 4, `size ${openFileCache.size}`);
       }
     }
@@ -138,7 +139,7 @@ describe('open-file cache', () => {
     const kib = 'k'.repeat(1024);
     for (let i = 0; i < 10; i++) writeFixed(path.join(root, 'kib', `${i}.txt`), kib + i);
     for (let i = 0; i < 10; i++) {
-      assert.equal((await request(site.port, `/kib/${i}.txt`)).body.toString(), kib + i);
+      assert.equal((await request(site.port, `/kib/${i}.txt`)).body, kib + i);
       assert.ok(openFileCache.contentBytes <= 4000, `bytes ${openFileCache.contentBytes}`);
     }
     assert.ok(openFileCache.size >= 1);
@@ -153,13 +154,13 @@ describe('open-file cache', () => {
     writeFixed(file, content);
     const r = await request(site.port, '/large.txt');
     assert.equal(r.status, 200);
-    assert.ok(r.body.equals(content));
+    assert.ok(r.bytes.equals(content));
     assert.equal(r.headers['content-length'], '5000');
     const entry = openFileCache.lookup(file, fs.statSync(file));
     assert.ok(entry);
     assert.equal(entry.body, null);
     fs.writeFileSync(file, 'now small');
-    assert.equal((await request(site.port, '/large.txt')).body.toString(), 'now small');
+    assert.equal((await request(site.port, '/large.txt')).body, 'now small');
   });
 
   it('keeps one cached file correct for locations with different types', async () => {

@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS, openFileCache } from '../../src/content/open-file-cache.js';
-import { makeTempRoot, request, startSite, type Site } from './site.js';
+import { request } from '../helpers/http-client.js';
+import { RawClient } from '../helpers/raw.js';
+import { waitFor } from '../helpers/wait.js';
+import { makeTempRoot, startSite, type Site } from './site.js';
 
 const MiB = 1024 * 1024;
 const BIG = 1024 * MiB + 13; // sparse: costs no disk
@@ -39,15 +41,6 @@ function rchar(): number {
 
 function openFds(): number {
   return fs.readdirSync('/proc/self/fd').length;
-}
-
-/** Polls `probe` until it returns true, failing after `limitMs` (a safety net, not a timing). */
-async function waitFor(what: string, probe: () => boolean, limitMs = 20_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 before(async () => {
@@ -91,38 +84,38 @@ describe('large files', () => {
   it('reads ahead only a bounded amount for a client that does not read', async () => {
     const fdsBefore = openFds();
     const readBefore = rchar();
-    const socket = net.connect(site.port, '127.0.0.1');
-    socket.pause();
-    socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
-    // Wait until the server has stopped reading the file: over 10 polls, rchar grows only by
-    // the few bytes the probe itself reads (a file read is a 256 KiB chunk).
+    const client = new RawClient(site.port, { countOnly: true });
+    client.socket.pause();
+    client.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+    // Wait until the server has stopped reading the file: over 20 polls (10 ms apart), rchar
+    // grows only by the few bytes the probe itself reads (a file read is a 256 KiB chunk).
     let last = -1;
     let stable = 0;
-    await waitFor('the stream to stall', () => {
+    await waitFor(() => {
       const now = rchar();
       stable = now - last < 16 * 1024 && now - readBefore > 1024 * 1024 ? stable + 1 : 0;
       last = now;
-      return stable >= 10;
-    });
+      return stable >= 20;
+    }, 'the stream to stall', 20_000);
     const readAhead = last - readBefore;
     // Socket buffers on loopback take a few MiB; the file is 1 GiB.
     assert.ok(readAhead < 64 * MiB, `read ${(readAhead / MiB).toFixed(1)} MiB ahead`);
     assert.ok(readAhead > 0);
-    socket.destroy();
+    client.destroy();
     // The file descriptor is released once the response closes.
-    await waitFor('descriptors to be released', () => openFds() <= fdsBefore);
+    await waitFor(() => openFds() <= fdsBefore, 'descriptors to be released', 20_000);
   });
 
   it('serves ranges and multipart from disk', async () => {
-    const single = await request(site.port, '/big.bin', { Range: `bytes=${256 * 1024 - 2}-${256 * 1024 + 1}` });
+    const single = await request(site.port, '/big.bin', { headers: { Range: `bytes=${256 * 1024 - 2}-${256 * 1024 + 1}` } });
     assert.equal(single.status, 206);
     assert.equal(single.headers['content-range'], `bytes ${256 * 1024 - 2}-${256 * 1024 + 1}/${BIG}`);
-    assert.deepEqual([...single.body], [0, expectedByte(256 * 1024 - 1, BIG), expectedByte(256 * 1024, BIG), 0]);
+    assert.deepEqual([...single.bytes], [0, expectedByte(256 * 1024 - 1, BIG), expectedByte(256 * 1024, BIG), 0]);
 
-    const multi = await request(site.port, '/big.bin', { Range: `bytes=0-1,-1` });
+    const multi = await request(site.port, '/big.bin', { headers: { Range: `bytes=0-1,-1` } });
     assert.equal(multi.status, 206);
-    assert.equal(multi.headers['content-length'], String(multi.body.length));
-    const text = multi.body.toString('latin1');
+    assert.equal(multi.headers['content-length'], String(multi.bytes.length));
+    const text = multi.bytes.toString('latin1');
     const boundary = /boundary=(\d{20})$/.exec(multi.headers['content-type']!)![1];
     assert.equal(
       text,
@@ -135,11 +128,11 @@ describe('large files', () => {
   });
 
   it('answers HEAD and 304 for a large file without sending it', async () => {
-    const head = await request(site.port, '/big.bin', {}, 'HEAD');
+    const head = await request(site.port, '/big.bin', { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.headers['content-length'], String(BIG));
-    assert.equal(head.body.length, 0);
-    const revalidated = await request(site.port, '/big.bin', { 'If-None-Match': head.headers.etag! });
+    assert.equal(head.bytes.length, 0);
+    const revalidated = await request(site.port, '/big.bin', { headers: { 'If-None-Match': head.headers.etag! } });
     assert.equal(revalidated.status, 304);
   });
 });

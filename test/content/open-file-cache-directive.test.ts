@@ -9,7 +9,8 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { MergedLocConf } from '../../src/config/types.js';
 import { DEFAULT_LIMITS, openFileCache } from '../../src/content/open-file-cache.js';
-import { makeTempRoot, request, startSite, writeFixed, type Site } from './site.js';
+import { request } from '../helpers/http-client.js';
+import { makeTempRoot, startSite, writeFixed, type Site } from './site.js';
 
 let root: string;
 const sites: Site[] = [];
@@ -40,8 +41,8 @@ async function cachingSite(settings: Partial<MergedLocConf> = {}): Promise<Site>
 }
 
 async function body(site: Site, uri: string, method = 'GET'): Promise<string> {
-  const r = await request(site.port, uri, {}, method);
-  return `${r.status} ${r.body.toString()}`;
+  const r = await request(site.port, uri, { method });
+  return `${r.status} ${r.body}`;
 }
 
 /**

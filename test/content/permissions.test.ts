@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { makeTempRoot, request, writeFixed } from './site.js';
+import { request } from '../helpers/http-client.js';
+import { makeTempRoot, writeFixed } from './site.js';
 
 let root: string;
 let child: ChildProcess;
@@ -55,7 +56,7 @@ after(async () => {
 describe('permissions', () => {
   it('serves a readable file (the child can reach the root)', async (t) => {
     if (unavailable !== undefined) return t.skip(unavailable);
-    assert.equal((await request(port, '/open.txt')).body.toString(), 'open');
+    assert.equal((await request(port, '/open.txt')).body, 'open');
   });
 
   it('answers forbidden for an unreadable file', async (t) => {

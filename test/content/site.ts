@@ -1,6 +1,6 @@
 // A real node:http server on 127.0.0.1:0 that hands requests to serveFile / serveDirectory the
 // way the HTTP core does (URI → path under a temp root; "/" at the end → directory), answering
-// the non-served outcomes with bare statuses, plus a small HTTP client returning raw bytes.
+// the non-served outcomes with bare statuses (clients: test/helpers/http-client.ts).
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -97,31 +97,4 @@ export async function startSite(root: string, locOverrides: Partial<MergedLocCon
         server.close(() => resolve());
       }),
   };
-}
-
-export interface Reply {
-  status: number;
-  statusMessage: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-export function request(
-  port: number,
-  urlPath: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode!, statusMessage: res.statusMessage!, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { defaultLocConf } from '../../src/config/merge.js';
 import { contentTypeFor, uriExtension } from '../../src/content/mime.js';
 import { NAME_VERSION } from '../../src/version.js';
-import { makeTempRoot, request, startSite, writeFixed, type Site } from './site.js';
+import { request } from '../helpers/http-client.js';
+import { makeTempRoot, startSite, writeFixed, type Site } from './site.js';
 
 const ETAG = '"6b06a390-14"';
 const LAST_MODIFIED = 'Wed, 25 Nov 2026 09:00:00 GMT';
@@ -45,7 +46,7 @@ describe('200 responses', () => {
   it('carries nginx headers: type, length, Last-Modified, ETag, Accept-Ranges', async () => {
     const r = await request(site.port, '/r.txt');
     assert.equal(r.status, 200);
-    assert.equal(r.body.toString(), BODY);
+    assert.equal(r.body, BODY);
     assert.equal(r.headers['content-type'], 'text/plain');
     assert.equal(r.headers['content-length'], '20');
     assert.equal(r.headers['last-modified'], LAST_MODIFIED);
@@ -55,11 +56,11 @@ describe('200 responses', () => {
   });
 
   it('answers HEAD with the same headers and no body', async () => {
-    const r = await request(site.port, '/r.txt', {}, 'HEAD');
+    const r = await request(site.port, '/r.txt', { method: 'HEAD' });
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-length'], '20');
     assert.equal(r.headers.etag, ETAG);
-    assert.equal(r.body.length, 0);
+    assert.equal(r.bytes.length, 0);
   });
 
   it('serves an empty file with Content-Length: 0', async () => {
@@ -109,11 +110,11 @@ describe('Content-Type', () => {
 
 describe('conditional requests', () => {
   async function status(headers: Record<string, string>): Promise<number> {
-    return (await request(site.port, '/r.txt', headers)).status;
+    return (await request(site.port, '/r.txt', { headers })).status;
   }
 
   it('answers 304 with Last-Modified and ETag only', async () => {
-    const r = await request(site.port, '/r.txt', { 'If-None-Match': ETAG });
+    const r = await request(site.port, '/r.txt', { headers: { 'If-None-Match': ETAG } });
     assert.equal(r.status, 304);
     assert.equal(r.headers.etag, ETAG);
     assert.equal(r.headers['last-modified'], LAST_MODIFIED);
@@ -121,7 +122,7 @@ describe('conditional requests', () => {
     assert.equal(r.headers['content-length'], undefined);
     assert.equal(r.headers['accept-ranges'], undefined);
     assert.equal(r.headers['x-before'], '304');
-    assert.equal(r.body.length, 0);
+    assert.equal(r.bytes.length, 0);
   });
 
   it('matches If-None-Match as nginx: *, weak, lists', async () => {
@@ -150,12 +151,12 @@ describe('conditional requests', () => {
   });
 
   it('answers 412 for If-Match and If-Unmodified-Since failures, with nginx page', async () => {
-    const r = await request(site.port, '/r.txt', { 'If-Match': '"nope"' });
+    const r = await request(site.port, '/r.txt', { headers: { 'If-Match': '"nope"' } });
     assert.equal(r.status, 412);
     assert.equal(r.statusMessage, 'Precondition Failed');
     assert.equal(r.headers['content-type'], 'text/html');
-    assert.equal(r.body.toString(), nginxPage('412 Precondition Failed'));
-    assert.equal(r.headers['content-length'], String(r.body.length));
+    assert.equal(r.body, nginxPage('412 Precondition Failed'));
+    assert.equal(r.headers['content-length'], String(r.bytes.length));
     assert.equal(r.headers.etag, undefined);
     assert.equal(r.headers['x-before'], '412');
     assert.equal(await status({ 'If-Match': `W/${ETAG}` }), 412);
@@ -173,9 +174,9 @@ describe('conditional requests', () => {
   });
 
   it('answers 412 to HEAD without a body', async () => {
-    const r = await request(site.port, '/r.txt', { 'If-Match': '"nope"' }, 'HEAD');
+    const r = await request(site.port, '/r.txt', { headers: { 'If-Match': '"nope"' }, method: 'HEAD' });
     assert.equal(r.status, 412);
-    assert.equal(r.body.length, 0);
+    assert.equal(r.bytes.length, 0);
   });
 });
 
@@ -223,7 +224,7 @@ function parseByteranges(contentType: string, body: Buffer): { boundary: string;
 
 describe('ranges', () => {
   async function ranged(range: string, extra: Record<string, string> = {}) {
-    return request(site.port, '/r.txt', { Range: range, ...extra });
+    return request(site.port, '/r.txt', { headers: { Range: range, ...extra } });
   }
 
   it('answers one range with 206 and Content-Range, without Accept-Ranges', async () => {
@@ -244,7 +245,7 @@ describe('ranges', () => {
       assert.equal(r.status, 206, range);
       assert.equal(r.statusMessage, 'Partial Content');
       assert.equal(r.headers['content-range'], contentRange, range);
-      assert.equal(r.body.toString(), body, range);
+      assert.equal(r.body, body, range);
       assert.equal(r.headers['content-length'], String(body.length));
       assert.equal(r.headers['content-type'], 'text/plain');
       assert.equal(r.headers.etag, ETAG);
@@ -259,17 +260,17 @@ describe('ranges', () => {
     assert.equal(r.status, 206);
     // nginx 1.22: Content-Length 203 for this request (a 20-digit boundary).
     assert.equal(r.headers['content-length'], '203');
-    assert.equal(r.body.length, 203);
+    assert.equal(r.bytes.length, 203);
     assert.equal(r.headers['accept-ranges'], undefined);
     assert.equal(r.headers.etag, ETAG);
-    const { parts, boundary } = parseByteranges(r.headers['content-type']!, r.body);
+    const { parts, boundary } = parseByteranges(r.headers['content-type']!, r.bytes);
     assert.deepEqual(parts, [
       { type: 'text/plain', range: '0-3/20', body: '0123' },
       { type: 'text/plain', range: '10-12/20', body: 'abc' },
     ]);
     // Overlapping ranges are kept as written, and the boundary counts up per response.
     const again = await ranged('bytes=0-1 , 5-6,1-2');
-    const second = parseByteranges(again.headers['content-type']!, again.body);
+    const second = parseByteranges(again.headers['content-type']!, again.bytes);
     assert.deepEqual(second.parts.map((x) => x.body), ['01', '56', '12']);
     assert.equal(BigInt(second.boundary), BigInt(boundary) + 1n);
   });
@@ -281,7 +282,7 @@ describe('ranges', () => {
       assert.equal(r.statusMessage, 'Requested Range Not Satisfiable');
       assert.equal(r.headers['content-range'], 'bytes */20');
       assert.equal(r.headers['content-type'], 'text/html');
-      assert.equal(r.body.toString(), nginxPage('416 Requested Range Not Satisfiable'));
+      assert.equal(r.body, nginxPage('416 Requested Range Not Satisfiable'));
       assert.equal(r.headers['x-before'], '416');
     }
   });
@@ -291,11 +292,11 @@ describe('ranges', () => {
       const r = await ranged(range);
       assert.equal(r.status, 200, range);
       assert.equal(r.headers['accept-ranges'], 'bytes');
-      assert.equal(r.body.toString(), BODY);
+      assert.equal(r.body, BODY);
     }
     // Parts adding up to exactly the file size are still served as ranges.
     assert.equal((await ranged('bytes=0-9,0-9')).status, 206);
-    const empty = await request(site.port, '/empty.txt', { Range: 'bytes=0-' });
+    const empty = await request(site.port, '/empty.txt', { headers: { Range: 'bytes=0-' } });
     assert.equal(empty.status, 200);
   });
 
@@ -309,32 +310,32 @@ describe('ranges', () => {
 
   it('lets 304 win over Range, and answers HEAD with 206 headers', async () => {
     assert.equal((await ranged('bytes=0-1', { 'If-None-Match': '*' })).status, 304);
-    const head = await request(site.port, '/r.txt', { Range: 'bytes=0-1,3-4' }, 'HEAD');
+    const head = await request(site.port, '/r.txt', { headers: { Range: 'bytes=0-1,3-4' }, method: 'HEAD' });
     assert.equal(head.status, 206);
     assert.equal(head.headers['content-length'], '198');
-    assert.equal(head.body.length, 0);
+    assert.equal(head.bytes.length, 0);
   });
 });
 
 describe('methods and errors', () => {
   it('answers 405 for methods other than GET/HEAD/POST, before looking at the file', async () => {
     for (const method of ['PUT', 'DELETE', 'OPTIONS', 'PATCH']) {
-      assert.equal((await request(site.port, '/r.txt', {}, method)).status, 405, method);
+      assert.equal((await request(site.port, '/r.txt', { method })).status, 405, method);
     }
-    assert.equal((await request(site.port, '/missing.txt', {}, 'PUT')).status, 405);
+    assert.equal((await request(site.port, '/missing.txt', { method: 'PUT' })).status, 405);
   });
 
   it('answers POST with 405 on a file, 404 when missing, and directory for a directory', async () => {
-    assert.equal((await request(site.port, '/r.txt', {}, 'POST')).status, 405);
-    assert.equal((await request(site.port, '/missing.txt', {}, 'POST')).status, 404);
-    const dir = await request(site.port, '/dir', {}, 'POST');
+    assert.equal((await request(site.port, '/r.txt', { method: 'POST' })).status, 405);
+    assert.equal((await request(site.port, '/missing.txt', { method: 'POST' })).status, 404);
+    const dir = await request(site.port, '/dir', { method: 'POST' });
     assert.equal(dir.headers['x-outcome'], 'directory');
   });
 
   it('uses the method the core passes (an error_page redirect serves a POST as GET)', async () => {
-    const r = await request(site.port, '/r.txt', { 'X-Effective-Method': 'GET' }, 'POST');
+    const r = await request(site.port, '/r.txt', { headers: { 'X-Effective-Method': 'GET' }, method: 'POST' });
     assert.equal(r.status, 200);
-    assert.equal(r.body.toString(), BODY);
+    assert.equal(r.body, BODY);
   });
 
   it('maps ENOENT and ENOTDIR to not_found, a directory to directory', async () => {
@@ -358,14 +359,14 @@ describe('methods and errors', () => {
     fs.symlinkSync('loop-a', path.join(root, 'loop-b'));
     site.logs.length = 0;
     assert.equal((await request(site.port, '/loop-a')).headers['x-outcome'], 'forbidden');
-    assert.equal((await request(site.port, '/loop-a', {}, 'POST')).headers['x-outcome'], 'forbidden');
+    assert.equal((await request(site.port, '/loop-a', { method: 'POST' })).headers['x-outcome'], 'forbidden');
     assert.equal(site.logs[0], `[error] open() "${root}/loop-a" failed (40: Too many levels of symbolic links)`);
   });
 
   it('follows a symlink to a file, as nginx does by default', async () => {
     fs.symlinkSync('r.txt', path.join(root, 'link.txt'));
     const r = await request(site.port, '/link.txt');
-    assert.equal(r.body.toString(), BODY);
+    assert.equal(r.body, BODY);
     assert.equal(r.headers.etag, ETAG);
   });
 

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { registerContentHandler } from '../../src/http/phases.js';
-import { parseHead, startSite, type Site } from './harness.js';
+import { parseHead } from '../helpers/raw.js';
+import { startSite, type Site } from './harness.js';
 
 // A stand-in for the proxy: takes upgrade requests in locations named /ws/, echoes what follows.
 registerContentHandler((r) => {

@@ -8,7 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const KEEP_ALIVE_CLIENTS = 25;
 const ONE_SHOT_CLIENTS = 25;
@@ -39,7 +41,7 @@ test('zero-loss reload: 50 concurrent clients, 20 reloads, no failed request', a
     const agent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : false;
     while (running) {
       try {
-        const res = await get(port, '/', { agent });
+        const res = await request(port, '/', { agent });
         requests++;
         if (res.status !== 200) failures.push(`status ${res.status}`);
         bodies.set(res.body, (bodies.get(res.body) ?? 0) + 1);
@@ -63,7 +65,7 @@ test('zero-loss reload: 50 concurrent clients, 20 reloads, no failed request', a
       // Reload i is complete once the previous generation's 2 workers are draining (they stopped
       // listening): from then on, a new connection can only get the new version.
       await waitFor(() => count(ngts.logText(), /\[notice\] \d+#0: gracefully shutting down\n/g) >= 2 * i, `reload ${i}`);
-      assert.equal((await get(port, '/')).body, version);
+      assert.equal((await request(port, '/')).body, version);
     }
   } finally {
     running = false;
