@@ -2,10 +2,11 @@
 // NGTS_NODE_INTERNALS_OFF: the optional ones fall back (the proxy's headers are the same bytes
 // without _storeHeader; static files and proxying work without any of them), the required ones
 // stop the start with an [emerg] that names them.
+import { request as get } from './helpers/http-client.js';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { freePort, get, Ngts } from './helpers/ngts.js';
+import { freePort, Ngts } from './helpers/ngts.js';
 import { backend, type Backend } from './proxy/helpers.js';
 
 const OPTIONAL = 'fsStatBinding,storeHeader,outHeaders,keepAliveTimeout,headerText,httpMessage,serverConnections,agentKeepAlive,parserLeniency';

@@ -2,6 +2,7 @@
 // and here each probe must find what it expects on this Node, and each accessor must do what
 // ngts relies on, on real servers and sockets. A Node upgrade that removes or changes one fails
 // here first. The last test pins the llhttp behaviour that keeps requests strict about bare LF.
+import { waitFor } from './helpers/wait.js';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -12,7 +13,6 @@ import {
   missingRequiredInternals, parserLeniency, probes, rawStat, replaceStoreHeader, responseOnSocket, responseToRequestOnSocket,
   setKeepAliveHeaderTimeout, STAT_FIELD, stopPooling, storeHeader, type StoreHeader,
 } from '../src/node-internals.js';
-import { waitFor } from './helpers/ngts.js';
 
 const closers: (() => void)[] = [];
 after(() => { for (const close of closers) close(); });

@@ -69,12 +69,6 @@ export class Upstream {
       for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
     }
   }
-
-  /** Closes every connection, busy or idle (the worker is exiting). */
-  destroy(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-  }
 }
 
 function balancerFor(conf: UpstreamConf['balancer'], primary: PeerGroup): Balancer {
@@ -145,9 +139,5 @@ export class Upstreams {
   /** See Upstream.retire(): for a reload. */
   retire(): void {
     for (const up of this.byName.values()) up.retire();
-  }
-
-  destroy(): void {
-    for (const up of this.byName.values()) up.destroy();
   }
 }

@@ -1,11 +1,12 @@
 // Autoindex HTML byte for byte as nginx 1.22 prints it for the tree of autoindex-fixture.ts
 // (captured with `autoindex on;`), and the index module's order and outcomes, through the real
 // runtime.
+import { parseHead } from '../helpers/raw.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseHead, startSite, type Site } from '../http/harness.js';
+import { startSite, type Site } from '../http/harness.js';
 import { buildAutoindexFixture } from './autoindex-fixture.js';
 import { ErrorLogReader, writeFixed } from './fixtures.js';
 

@@ -1,6 +1,7 @@
 // Large files: streamed with backpressure (a paused client does not make the server read the
 // file ahead), memory that does not grow with the file, ranges and multipart from disk, and the
 // descriptor closed when the client goes away.
+import { waitFor } from '../helpers/wait.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -8,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS, openFileCache } from '../../src/content/open-file-cache.js';
-import { startSite, waitFor, type Site } from '../http/harness.js';
+import { startSite, type Site } from '../http/harness.js';
 
 const MiB = 1024 * 1024;
 const BIG = 1024 * MiB + 13; // sparse: costs no disk

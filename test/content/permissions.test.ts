@@ -1,10 +1,11 @@
 // EACCES → 403 for files, directories, index and autoindex, with nginx's error-log lines. The
 // site is a real bin/ngts: run as root, its workers drop to nobody (root reads any file, so
 // EACCES can only be seen without it); run as another user, they keep that user.
+import { request as get } from '../helpers/http-client.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { freePort, get, Ngts } from '../helpers/ngts.js';
+import { freePort, Ngts } from '../helpers/ngts.js';
 import { ErrorLogReader } from './fixtures.js';
 
 describe('permissions', () => {

@@ -1,6 +1,7 @@
 // The static module through the real runtime (a config, createHttpRuntime, a client): headers,
 // Content-Type, conditionals, ranges, HEAD, methods, and the statuses and error-log lines of
 // failed lookups. Expected values were captured from nginx 1.22 on the same files.
+import type { Reply } from '../helpers/http-client.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultLocConf } from '../../src/config/merge.js';
 import { contentTypeFor, uriExtension } from '../../src/content/mime.js';
 import { NAME_VERSION } from '../../src/version.js';
-import { startSite, type Reply, type Site } from '../http/harness.js';
+import { startSite, type Site } from '../http/harness.js';
 import { ErrorLogReader, writeFixed } from './fixtures.js';
 
 const ETAG = '"6b06a390-14"';

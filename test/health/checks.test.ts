@@ -4,12 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 import type { CheckStatusJson } from '../../src/status/check-status-text.js';
 import { TestBackend } from './backends.js';
 
 async function status(port: number): Promise<CheckStatusJson> {
-  const res = await get(port, '/hc?format=json');
+  const res = await request(port, '/hc?format=json');
   assert.equal(res.status, 200);
   assert.equal(res.headers['content-type'], 'application/json');
   return JSON.parse(res.body) as CheckStatusJson;

@@ -2,22 +2,9 @@
 // once even with a probe hanging on a silent peer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { probe } from '../../src/health/probe.js';
 import { Ngts, freePort } from '../helpers/ngts.js';
-
-function rawServer(onSocket: (s: net.Socket) => void): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    onSocket(s);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    port: (server.address() as net.AddressInfo).port,
-    close: () => { for (const s of sockets) s.destroy(); server.close(); },
-  })));
-}
+import { rawServer } from '../helpers/raw.js';
 
 const http = (alive: number[] = [2, 3]) => ({ send: 'GET / HTTP/1.0\r\n\r\n', alive });
 

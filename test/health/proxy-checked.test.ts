@@ -1,12 +1,14 @@
-// The master's checker driving the proxy's balancers, in one process (the proxy test front of
-// test/proxy/helpers.ts; over IPC the workers apply the same marks with the same call): a down
+// The master's checker driving the proxy's balancers, in one process (the real worker runtime of
+// test/proxy/helpers.ts' front; over IPC the workers apply the same marks with the same call): a down
 // peer gets no request, the backup takes over when every primary is down and hands back, and
 // with everything down the answer is 502 "no live upstreams" without any connect attempt.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthChecker } from '../../src/health/checker.js';
 import { setPeerCheckDown } from '../../src/proxy/peers.js';
-import { front, get, waitFor } from '../proxy/helpers.js';
+import { request } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
+import { front } from '../proxy/helpers.js';
 import { TestBackend } from './backends.js';
 
 test('checked peers: skipped when down, backup serves when all primaries are down, 502 at once when all are', async (t) => {
@@ -36,7 +38,7 @@ test('checked peers: skipped when down, backup serves when all primaries are dow
   const clientRequests = (x: TestBackend): number => x.requests.filter((p) => p !== '/health').length;
   const served = async (n: number): Promise<string[]> => {
     const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push((await get(f.port, '/')).body);
+    for (let i = 0; i < n; i++) out.push((await request(f.port, '/')).body);
     return out;
   };
   assert.deepEqual(new Set(await served(4)), new Set([String(a.port), String(b.port)]));
@@ -56,7 +58,7 @@ test('checked peers: skipped when down, backup serves when all primaries are dow
   await waitFor(() => lines.some((l) => l.includes(`peer ${spare.address} is down`)), 'spare down');
   const errorsBefore = f.errorLines().length;
   const clientBefore = [a, b, spare].map(clientRequests);
-  const res = await get(f.port, '/');
+  const res = await request(f.port, '/');
   assert.equal(res.status, 502);
   const newLines = f.errorLines().slice(errorsBefore);
   assert.ok(newLines.some((l) => l.includes('no live upstreams while connecting to upstream')), newLines.join('\n'));

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type net from 'node:net';
-import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 import type { CheckStatusJson } from '../../src/status/check-status-text.js';
 import { TestBackend } from './backends.js';
 
@@ -44,7 +46,7 @@ http {
   const served = async (n: number): Promise<string[]> => {
     const out: string[] = [];
     for (let i = 0; i < n; i++) {
-      const res = await get(port, '/');
+      const res = await request(port, '/');
       out.push(res.status === 200 ? res.body : String(res.status));
     }
     return out;
@@ -67,7 +69,7 @@ http {
   assert.equal(clientRequests(a), again, 'the new workers skip the down peer too');
 
   // The status page's request counts are both (new) workers' together.
-  const s = JSON.parse((await get(port, '/hc')).body) as CheckStatusJson;
+  const s = JSON.parse((await request(port, '/hc')).body) as CheckStatusJson;
   assert.equal(s.servers.server.find((r) => r.name === b.address)!.requests, clientRequests(b) - bSinceRespawn);
 
   b.status = 503;
@@ -137,13 +139,13 @@ http {
     t.after(() => ngts.cleanup());
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < 7; i++) {
-      pending.push(get(port, '/'));
+      pending.push(request(port, '/'));
       await waitFor(() => backends.arrivals.length === i + 1, `request ${i + 1} at a backend`);
     }
     assert.equal(backends.arrivals.map((i) => (i === 0 ? 'A' : 'B')).join(' '), expected);
     // check_status shows the connections in flight, then the totals.
     const held = (i: number): number => backends.arrivals.filter((x) => x === i).length;
-    const rows = async () => (JSON.parse((await get(port, '/hc')).body) as CheckStatusJson).servers.server;
+    const rows = async () => (JSON.parse((await request(port, '/hc')).body) as CheckStatusJson).servers.server;
     assert.deepEqual((await rows()).map((r) => [r.weight, r.active, r.requests]), [[1, held(0), held(0)], [3, held(1), held(1)]]);
     backends.release();
     await Promise.all(pending);

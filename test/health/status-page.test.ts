@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { TestBackend } from './backends.js';
 import { CHECK_STATUS_SCHEMA, validate } from './status-schema.js';
@@ -43,7 +45,7 @@ http {
   });
   t.after(() => ngts.cleanup());
   await waitFor(async () => {
-    const s = JSON.parse((await get(port, '/status?format=json')).body);
+    const s = JSON.parse((await request(port, '/status?format=json')).body);
     return s.servers.server.every((r: { checks: number }) => r.checks >= 2);
   }, 'every peer checked twice');
   return { ngts, port, up, down, backup };
@@ -51,7 +53,7 @@ http {
 
 test('check_status json validates against the documented schema; csv and html by ?format=', async (t) => {
   const { port, up, down, backup } = await startWithPeers(t);
-  const res = await get(port, '/status?format=json');
+  const res = await request(port, '/status?format=json');
   assert.equal(res.headers['content-type'], 'application/json');
   const json = JSON.parse(res.body);
   assert.deepEqual(validate(json, CHECK_STATUS_SCHEMA), []);
@@ -65,18 +67,18 @@ test('check_status json validates against the documented schema; csv and html by
   // A broken document fails the validator: it can tell.
   assert.notDeepEqual(validate({ servers: { ...json.servers, server: [{ ...downRow, status: 'sick' }] } }, CHECK_STATUS_SCHEMA), []);
 
-  const csv = await get(port, '/status?format=csv');
+  const csv = await request(port, '/status?format=csv');
   assert.equal(csv.headers['content-type'], 'text/plain');
   const lines = csv.body.trimEnd().split('\n');
   assert.equal(lines.length, 4);
   assert.match(lines[1], new RegExp(`^1,web,${down.address},down,0,\\d+,http,${down.port},1,,0,0,0,\\d+,`));
-  assert.equal((await get(port, '/status?format=html')).headers['content-type'], 'text/html');
+  assert.equal((await request(port, '/status?format=html')).headers['content-type'], 'text/html');
   // Tengine's ?status= filter.
-  const onlyDown = JSON.parse((await get(port, '/status?status=down&format=json')).body);
+  const onlyDown = JSON.parse((await request(port, '/status?status=down&format=json')).body);
   assert.deepEqual(onlyDown.servers.server.map((r: { name: string }) => r.name), [down.address]);
   assert.equal(onlyDown.servers.total, 1);
-  assert.equal(JSON.parse((await get(port, '/status?format=json&status=up')).body).servers.total, 3);
-  assert.equal((await get(port, '/status')).headers['content-type'], 'text/html', 'html is the default');
+  assert.equal(JSON.parse((await request(port, '/status?format=json&status=up')).body).servers.total, 3);
+  assert.equal((await request(port, '/status')).headers['content-type'], 'text/html', 'html is the default');
 });
 
 test('the README documents exactly this JSON schema', () => {

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
-import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { RawClient } from '../helpers/raw.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STUB = /^Active connections: (\d+) \nserver accepts handled requests\n (\d+) (\d+) (\d+) \nReading: (\d+) Writing: (\d+) Waiting: (\d+) \n$/;
 
@@ -32,7 +35,7 @@ http {
   let N = 0;
   const pids = (): Set<string> => new Set(fs.existsSync(ngts.path('logs/pids.log')) ? fs.readFileSync(ngts.path('logs/pids.log'), 'utf8').split('\n').filter(Boolean) : []);
   await waitFor(async () => {
-    assert.equal((await get(port, '/')).status, 200);
+    assert.equal((await request(port, '/')).status, 200);
     N++;
     return N >= 6 && pids().size === 2;
   }, 'requests served by both workers');
@@ -40,7 +43,7 @@ http {
   let polls = 0;
   const m = await waitFor(async () => {
     polls++;
-    const res = await get(port, '/basic_status');
+    const res = await request(port, '/basic_status');
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'text/plain');
     const match = STUB.exec(res.body);
@@ -68,43 +71,33 @@ http {
   t.after(() => ngts.cleanup());
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   t.after(() => agent.destroy());
-  await get(port, '/s', { agent }); // leaves one idle keep-alive connection
+  await request(port, '/s', { agent }); // leaves one idle keep-alive connection
   const res = await waitFor(async () => {
-    const r = await get(port, '/s');
+    const r = await request(port, '/s');
     return /^Active connections: 2 /.test(r.body) && r;
   }, 'two connections');
   assert.match(res.body, /Reading: 0 Writing: 1 Waiting: 1 \n$/);
   // Half a request head: that connection is Reading.
-  const half = net.connect(port, '127.0.0.1');
+  const half = new RawClient(port);
   t.after(() => half.destroy());
-  await new Promise((resolve) => half.once('connect', resolve));
+  await half.connected;
   half.write('GET / HTTP/1.1\r\nHost: x\r\n');
   const reading = await waitFor(async () => {
-    const r = await get(port, '/s');
+    const r = await request(port, '/s');
     return /^Active connections: 3 /.test(r.body) && /Reading: 1 /.test(r.body) && r;
   }, 'a connection reading its request head');
   assert.match(reading.body, /Reading: 1 Writing: 1 Waiting: 1 \n$/);
   // A keep-alive connection that was answered once and now sends half of its next head: Reading.
-  const second = net.connect(port, '127.0.0.1');
+  const second = new RawClient(port);
   t.after(() => second.destroy());
-  let answered = '';
-  await new Promise<void>((resolve) => {
-    second.on('data', (d: Buffer) => {
-      answered += d.toString('latin1');
-      if (/\r\n\r\n[\s\S]*Waiting/.test(answered)) resolve();
-    });
-    second.write('GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
-  });
+  second.write('GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
+  await second.waitForText((text) => /\r\n\r\n[\s\S]*Waiting/.test(text), 'the first answer');
   second.write('GET / HTTP/1.1\r\nHost: x\r\n');
   await waitFor(async () => {
-    const r = await get(port, '/s');
+    const r = await request(port, '/s');
     return /^Active connections: 4 /.test(r.body) && /Reading: 2 Writing: 1 Waiting: 1 \n$/.test(r.body) && r;
   }, 'two connections reading their request heads');
-  const post = await new Promise<number>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/s', method: 'POST', agent: false }, (r) => { r.resume(); resolve(r.statusCode!); });
-    req.on('error', reject);
-    req.end();
-  });
+  const post = (await request(port, '/s', { method: 'POST' })).status;
   assert.equal(post, 405);
 });
 
@@ -124,14 +117,14 @@ http {
   });
   t.after(() => ngts.cleanup());
   const N = 7;
-  for (let i = 0; i < N; i++) await get(port, '/none');
+  for (let i = 0; i < N; i++) await request(port, '/none');
   const old = ngts.workerPids();
   await ngts.reload();
   await waitFor(() => ngts.workerPids().every((pid) => !old.includes(pid)), 'the old workers gone');
   let polls = 0;
   const m = await waitFor(async () => {
     polls++;
-    const match = STUB.exec((await get(port, '/s')).body)!;
+    const match = STUB.exec((await request(port, '/s')).body)!;
     return match[1] === '1' && match;
   }, 'only the status connection active');
   assert.deepEqual(m.slice(2, 5).map(Number), [N + polls, N + polls, N + polls]);
@@ -169,11 +162,11 @@ http {
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   ws.send('hi');
   await new Promise((resolve) => ws.once('message', resolve)); // bytes went through the tunnel
-  const body = (await get(port, '/s')).body;
+  const body = (await request(port, '/s')).body;
   assert.match(body, /^Active connections: 2 \nserver accepts handled requests\n 2 2 2 \nReading: 0 Writing: 2 Waiting: 0 \n$/);
   ws.terminate();
   const after = await waitFor(async () => {
-    const b = (await get(port, '/s')).body;
+    const b = (await request(port, '/s')).body;
     return /^Active connections: 1 /.test(b) && b;
   }, 'the tunnel closed');
   assert.match(after, /Reading: 0 Writing: 1 Waiting: 0 \n$/);

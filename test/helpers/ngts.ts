@@ -8,7 +8,7 @@
 //     files: { 'html/index.html': 'hello' },
 //   });
 //   t.after(() => ngts.cleanup());               // or `await using`-style: always clean up
-//   assert.equal((await get(port, '/')).body, 'hello');
+//   assert.equal((await request(port, '/')).body, 'hello');   // test/helpers/http-client.ts
 //   await ngts.reload(newConfText);              // HUP, resolves once the new workers serve
 //   const mark = ngts.logMark();                 // or by hand: any signal, any log line
 //   ngts.signal('SIGUSR1');
@@ -19,25 +19,14 @@
 // prefix and the files it writes world-readable.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root (this file runs from dist/test/helpers/). */
-export const REPO_ROOT = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-})();
-export const NGTS_BIN = path.join(REPO_ROOT, 'bin', 'ngts');
+import { NGTS_BIN, REPO_ROOT } from './repo.js';
+import { waitFor, WAIT_LIMIT_MS } from './wait.js';
 
 /** Relative to the prefix: the notice-level error log the harness adds with -g. */
 const HARNESS_LOG = 'logs/harness.log';
-
-/** Upper bound for any single wait: reaching it means the test failed, not that it was slow. */
-export const WAIT_LIMIT_MS = 15_000;
 
 const live = new Set<ChildProcess>();
 // Whatever happens to the test process, no ngts it started outlives it.
@@ -65,37 +54,6 @@ function canListen(port: number): Promise<boolean> {
     const server = net.createServer();
     server.once('error', () => resolve(false));
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** Polls `check` until it returns something other than undefined/false. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, limitMs = WAIT_LIMIT_MS): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-export interface Response {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One GET on a fresh connection (or on `agent`'s), the whole body read. */
-export function get(port: number, urlPath = '/', options: { headers?: http.OutgoingHttpHeaders; agent?: http.Agent | false } = {}): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers: options.headers, agent: options.agent ?? false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
   });
 }
 

@@ -4,44 +4,37 @@
 // connection closed before it (return 444).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { RawClient } from '../helpers/raw.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Sends a request on a raw socket and resolves when the server closes it (444: no answer). */
-function closedRequest(port: number, target: string): Promise<{ text: string; localPort: number }> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let text = '';
-    let localPort = 0;
-    s.on('connect', () => {
-      localPort = s.localPort!;
-      s.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    });
-    s.on('data', (d) => { text += d.toString('latin1'); });
-    s.on('error', reject);
-    s.on('close', () => resolve({ text, localPort }));
-  });
+async function closedRequest(port: number, target: string): Promise<{ text: string; localPort: number }> {
+  const client = new RawClient(port);
+  await client.connected;
+  const localPort = client.socket.localPort!;
+  client.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  assert.equal(await client.ended, 'end', 'the server closes the connection');
+  return { text: client.text, localPort };
 }
 
 /**
- * Asks for a large file, reads its first bytes and stops reading (the response stays in flight),
- * then closes (FIN) or resets (RST) the connection. Resolves with its local port.
+ * Asks for a large file, waits for its first bytes and stops reading (the response stays in
+ * flight), then closes (FIN) or resets (RST) the connection. Resolves with its local port.
  */
-function abandonedRequest(port: number, target: string, reset: boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('error', reject);
-    s.on('connect', () => s.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`));
-    s.once('data', () => {
-      s.pause();
-      const localPort = s.localPort!;
-      if (reset) s.resetAndDestroy();
-      else s.destroy();
-      resolve(localPort);
-    });
-  });
+async function abandonedRequest(port: number, target: string, reset: boolean): Promise<number> {
+  const client = new RawClient(port, { countOnly: true });
+  await client.connected;
+  client.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  await waitFor(() => client.received > 0, 'the start of the response');
+  client.socket.pause();
+  const localPort = client.socket.localPort!;
+  if (reset) client.socket.resetAndDestroy();
+  else client.destroy();
+  return localPort;
 }
 
 test('connection addresses on a wildcard and on a specific listen, also logged after a 444', async (t) => {
@@ -68,7 +61,7 @@ http {
   });
   t.after(() => ngts.cleanup());
   for (const port of [wildcard, specific]) {
-    const r = await waitFor(() => get(port, '/').catch(() => undefined), `a response on port ${port}`);
+    const r = await waitFor(() => request(port, '/').catch(() => undefined), `a response on port ${port}`);
     assert.equal(r.body, `127.0.0.1 ${port} 127.0.0.1`);
     const closed = await closedRequest(port, `/close?${port}`);
     assert.equal(closed.text, '', '444 answers nothing');

@@ -3,10 +3,10 @@
 // after the request line without also taking a bare CR for a line end (README, "Line ends";
 // test/node-internals.test.ts pins that). What nginx refuses, ngts refuses with nginx's status
 // and nginx's error-log line, recorded from Debian's nginx 1.22.1.
+import { hasFullResponse, parseHead, rawExchange } from '../helpers/raw.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { freePort, Ngts } from '../helpers/ngts.js';
-import { hasFullResponse, parseHead, rawExchange } from './harness.js';
 
 const CLIENT = 'client: 127.0.0.1, server: ';
 /** A static file large enough to be still streaming when the next pipelined request is read. */

@@ -1,9 +1,10 @@
 // Malformed requests over raw sockets, header limits, keep-alive limits and timeouts: nginx's
 // answers, the connection closed, and the server unharmed.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { builtinPage, hasFullResponse, parseHead, startSite, VERSION, waitFor, type Site } from './harness.js';
+import { hasFullResponse, parseHead, RawClient } from '../helpers/raw.js';
+import { waitFor } from '../helpers/wait.js';
+import { builtinPage, startSite, VERSION, type Site } from './harness.js';
 
 // nginx's ngx_http_error_494_page, recorded from nginx 1.22 (signature replaced).
 const TOO_LARGE_PAGE = '<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n'
@@ -151,51 +152,37 @@ describe('keep-alive and timeouts', () => {
   });
 
   it('slowloris: a header trickling in is cut off at client_header_timeout, others are served', async () => {
-    const socket = net.connect(site.port(), '127.0.0.1');
-    let closed = false;
-    let received = '';
-    socket.on('data', (d) => { received += d.toString(); });
-    socket.on('close', () => { closed = true; });
-    socket.on('error', () => { closed = true; });
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
-    const trickle = setInterval(() => { if (!closed) socket.write('X-A: b\r\n'); }, 100);
+    const client = new RawClient(site.port());
+    await client.connected;
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => { if (client.endedBy === '') client.write('X-A: b\r\n'); }, 100);
     try {
       const other = await site.get('/', { headers: { Host: 'x' } });
       assert.equal(other.body, 'ok');
-      await waitFor(() => closed, 'the slow connection to be closed', 10_000);
-      assert.equal(received, '', 'nginx closes without a response');
+      await waitFor(() => client.endedBy !== '', 'the slow connection to be closed', 10_000);
+      assert.equal(client.text, '', 'nginx closes without a response');
     } finally {
       clearInterval(trickle);
-      socket.destroy();
+      client.destroy();
     }
   });
 
   it('send_timeout: a client that stops reading is disconnected', async () => {
     const server = site.runtime.servers[0].server;
     const connections = () => new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
-    const socket = net.connect(site.port(), '127.0.0.1');
-    let received = 0;
-    let ended = false;
-    socket.on('data', (d: Buffer) => { received += d.length; });
-    socket.on('end', () => { ended = true; });
-    socket.on('error', () => { ended = true; });
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('GET /big/file.bin HTTP/1.1\r\nHost: x\r\n\r\n');
-    socket.pause();
+    const client = new RawClient(site.port(), { countOnly: true });
+    await client.connected;
+    client.write('GET /big/file.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+    client.socket.pause();
     try {
       // The server gives up on the stalled connection…
-      const start = Date.now();
-      while ((await connections()) > 0) {
-        if (Date.now() - start > 10_000) throw new Error('the stalled connection was never closed');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(async () => (await connections()) === 0, 'the stalled connection to be closed', 10_000);
       // …and the client, reading again, gets the end of a truncated response.
-      socket.resume();
-      await waitFor(() => ended, 'the end of the truncated response', 10_000);
-      assert.ok(received < 32 * 1024 * 1024, `received ${received} bytes`);
+      client.socket.resume();
+      await waitFor(() => client.endedBy !== '', 'the end of the truncated response', 10_000);
+      assert.ok(client.received < 32 * 1024 * 1024, `received ${client.received} bytes`);
     } finally {
-      socket.destroy();
+      client.destroy();
     }
   });
 });

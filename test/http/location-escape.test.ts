@@ -3,11 +3,12 @@
 // as received (also when reached through index or try_files); what a configuration writes
 // (return, error_page) or what proxy_redirect rewrites goes out unescaped, spaces and UTF-8 bytes
 // included, and a rewritten "/…" is made absolute.
+import { hasFullResponse, parseHead } from '../helpers/raw.js';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { hasFullResponse, parseHead, startSite, type Site } from './harness.js';
+import { startSite, type Site } from './harness.js';
 
 describe('Location escaping', () => {
   let site: Site;

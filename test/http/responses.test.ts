@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { builtinPage, parseHead, startSite, VERSION, type Site } from './harness.js';
+import { parseHead } from '../helpers/raw.js';
+import { builtinPage, startSite, VERSION, type Site } from './harness.js';
 
 describe('return, built-in pages and redirects', () => {
   let site: Site;

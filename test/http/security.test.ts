@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasFullResponse, parseHead, startSite, type Site } from './harness.js';
+import { hasFullResponse, parseHead } from '../helpers/raw.js';
+import { startSite, type Site } from './harness.js';
 
 describe('path traversal and odd spellings', () => {
   let site: Site;
@@ -29,7 +30,8 @@ describe('path traversal and odd spellings', () => {
   });
   after(() => site.close());
 
-  async function get(target: string): Promise<{ status: number; body: string }> {
+  /** GET `target` byte for byte (raw: no client library touches it). */
+  async function rawGet(target: string): Promise<{ status: number; body: string }> {
     const r = await site.raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { until: hasFullResponse });
     const head = parseHead(r.text);
     return { status: Number(head.statusLine.split(' ')[1]), body: head.body };
@@ -52,7 +54,7 @@ describe('path traversal and odd spellings', () => {
   ];
   for (const target of badRequests) {
     it(`${target} → 400`, async () => {
-      const r = await get(target);
+      const r = await rawGet(target);
       assert.equal(r.status, 400);
       assert.ok(!r.body.includes('SECRET'));
     });
@@ -67,33 +69,33 @@ describe('path traversal and odd spellings', () => {
   ];
   for (const target of notFound) {
     it(`${target} → 404, never the secret`, async () => {
-      const r = await get(target);
+      const r = await rawGet(target);
       assert.equal(r.status, 404);
       assert.ok(!r.body.includes('SECRET'));
     });
   }
 
   it('/file.txt/ (a file used as a directory) is 404', async () => {
-    assert.equal((await get('/file.txt/')).status, 404);
+    assert.equal((await rawGet('/file.txt/')).status, 404);
   });
 
   it('resolves what stays inside: /sub/../file.txt, //file.txt, /./file.txt, %2f', async () => {
     for (const t of ['/sub/../file.txt', '//file.txt', '/./file.txt', '/sub%2f..%2ffile.txt', '/%66ile.txt']) {
-      const r = await get(t);
+      const r = await rawGet(t);
       assert.equal(r.status, 200, t);
       assert.equal(r.body, 'hello\n', t);
     }
   });
 
   it('dotfiles and symlinks are served, as nginx does by default', async () => {
-    assert.equal((await get('/.hidden')).body, 'dotfile\n');
-    assert.equal((await get('/link.txt')).body, 'hello\n');
+    assert.equal((await rawGet('/.hidden')).body, 'dotfile\n');
+    assert.equal((await rawGet('/link.txt')).body, 'hello\n');
   });
 
   it('alias replaces the location prefix; regex alias uses captures', async () => {
-    assert.equal((await get('/img/pic.txt')).body, 'picture\n');
-    assert.equal((await get('/cap/pic.txt')).body, 'picture\n');
+    assert.equal((await rawGet('/img/pic.txt')).body, 'picture\n');
+    assert.equal((await rawGet('/cap/pic.txt')).body, 'picture\n');
     // A nested location inherits the alias with the prefix of the location that set it.
-    assert.equal((await get('/nest/deep/d.txt')).body, 'deep\n');
+    assert.equal((await rawGet('/nest/deep/d.txt')).body, 'deep\n');
   });
 });

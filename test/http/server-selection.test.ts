@@ -2,7 +2,8 @@
 // regexes with captures, default_server, and requests without Host.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { hasFullResponse, parseHead, startSite, type Site } from './harness.js';
+import { hasFullResponse, parseHead } from '../helpers/raw.js';
+import { startSite, type Site } from './harness.js';
 
 describe('three name-based virtual servers (nginx docs, "How nginx processes a request")', () => {
   let site: Site;

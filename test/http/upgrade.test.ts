@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HTTP_MODULES } from '../../src/http/module-list.js';
 import { DECLINED, DONE, defineHttpModule, Phase } from '../../src/http/module.js';
-import { parseHead, startSite, type Site } from './harness.js';
+import { parseHead } from '../helpers/raw.js';
+import { startSite, type Site } from './harness.js';
 
 // A stand-in for the proxy: a content-phase module that takes upgrade requests in locations
 // named /ws/ and echoes what follows.

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSite, waitFor, type Site } from '../http/harness.js';
+import { startSite, type Site } from '../http/harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('access_log', () => {
   let site: Site;

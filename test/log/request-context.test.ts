@@ -3,11 +3,14 @@
 //   *1 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1,
 //     server: srv, request: "GET /p HTTP/1.1", upstream: "http://127.0.0.1:1/p", host: "127.0.0.1:18731", referrer: "http://ref/x"
 //   *1 client sent invalid chunked body, client: 127.0.0.1, server: srv, request: "POST /p HTTP/1.1", host: "h", referrer: "http://ref/z"
+import { waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/ngts.js';
+import { request as get } from '../helpers/http-client.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { requestContext } from '../../src/log/request-context.js';
-import { startSite, waitFor, type Site } from '../http/harness.js';
-import { freePort, front, get, track } from '../proxy/helpers.js';
+import { startSite, type Site } from '../http/harness.js';
+import { front, track } from '../proxy/helpers.js';
 
 describe('requestContext', () => {
   it('is nginx\'s order: client, server, request, upstream, host, referrer', () => {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ConfigWatch, fileIdentities } from '../../src/master/config-watch.js';
-import { waitFor } from '../helpers/ngts.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngts-config-watch-'));
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

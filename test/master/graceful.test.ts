@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
-import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { RawClient } from '../helpers/raw.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Far more than loopback socket buffers hold: the response stays in flight while the reader waits.
 const BIG = 32 * 1024 * 1024;
@@ -34,21 +37,6 @@ function slowDownload(port: number): Promise<{ res: http.IncomingMessage; receiv
     });
     req.on('error', reject);
   });
-}
-
-/** A raw connection that collects what it receives, and says how it ended. */
-function rawConnection(port: number): { socket: net.Socket; text: string; ended: Promise<string> } {
-  const socket = net.connect(port, '127.0.0.1');
-  const conn = {
-    socket,
-    text: '',
-    ended: new Promise<string>((resolve) => {
-      socket.on('end', () => resolve('end'));
-      socket.on('error', (e) => resolve(e.message));
-    }),
-  };
-  socket.setEncoding('utf8').on('data', (d: string) => { conn.text += d; });
-  return conn;
 }
 
 test('QUIT lets a slow in-flight response finish, then the master exits', async (t) => {
@@ -80,23 +68,18 @@ test('QUIT: a kept-alive connection whose response was in flight closes after th
   const ngts = await Ngts.start({ conf: conf(port), files: { 'html/big.bin': Buffer.alloc(BIG, 'x') } });
   t.after(() => ngts.cleanup());
   const [worker] = ngts.workerPids();
-  const socket = net.connect(port, '127.0.0.1');
-  let received = 0;
-  let closedBy = '';
-  socket.on('data', (d: Buffer) => { received += d.length; });
-  socket.on('end', () => { closedBy ||= 'end'; });
-  socket.on('error', (e) => { closedBy ||= e.message; });
+  const client = new RawClient(port, { countOnly: true });
   // HTTP/1.1 without "Connection: close": the response's headers say keep-alive.
-  socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
-  await waitFor(() => received > 0, 'the start of the response');
-  socket.pause();
+  client.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => client.received > 0, 'the start of the response');
+  client.socket.pause();
   ngts.signal('SIGQUIT');
   await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
-  socket.resume();
+  client.socket.resume();
   // keepalive_timeout is 75 s: the drain's grace (about 2 s) must close the connection well before.
-  await waitFor(() => closedBy !== '', 'the server closing the connection', 10_000);
-  assert.equal(closedBy, 'end');
-  assert.ok(received > BIG, `received ${received} bytes`);
+  await waitFor(() => client.endedBy !== '', 'the server closing the connection', 10_000);
+  assert.equal(client.endedBy, 'end');
+  assert.ok(client.received > BIG, `received ${client.received} bytes`);
   assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
 });
 
@@ -117,24 +100,15 @@ test('QUIT closes an idle keep-alive connection cleanly (FIN, no reset) once it 
   const port = await freePort();
   const ngts = await Ngts.start({ conf: conf(port), files: { 'html/index.html': 'hi' } });
   t.after(() => ngts.cleanup());
-  const socket = net.connect(port, '127.0.0.1');
-  let text = '';
-  socket.setEncoding('utf8').on('data', (d: string) => { text += d; });
-  const ended = new Promise<string>((resolve) => {
-    socket.on('end', () => resolve('end'));
-    socket.on('error', (e) => resolve((e as NodeJS.ErrnoException).code ?? 'error'));
-  });
-  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  await new Promise<void>((resolve) => {
-    const check = (): void => { if (text.endsWith('hi')) { socket.off('data', check); resolve(); } };
-    socket.on('data', check);
-  });
+  const client = new RawClient(port);
+  client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const text = await client.waitForText((t) => t.endsWith('hi'), 'the response');
   assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(text, /\r\nConnection: keep-alive\r\n/i);
 
   ngts.signal('SIGQUIT');
-  assert.equal(await ended, 'end');
-  socket.end();
+  assert.equal(await client.ended, 'end');
+  client.socket.end();
   assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
 });
 
@@ -143,20 +117,16 @@ test('QUIT: the next request on a kept-alive connection is answered, with Connec
   const ngts = await Ngts.start({ conf: conf(port), files: { 'html/index.html': 'hi' } });
   t.after(() => ngts.cleanup());
   const [worker] = ngts.workerPids();
-  const conn = rawConnection(port);
-  const { socket, ended } = conn;
-  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  await new Promise<void>((resolve) => {
-    const check = (): void => { if (conn.text.endsWith('hi')) { socket.off('data', check); resolve(); } };
-    socket.on('data', check);
-  });
+  const conn = new RawClient(port);
+  conn.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await conn.waitForText((t) => t.endsWith('hi'), 'the first response');
   ngts.signal('SIGQUIT');
   await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
   // Within the idle grace (DRAIN_IDLE_GRACE_MS, 1 s; this write follows the log line at once),
   // the client's next request is served — nginx would have closed the connection already.
   conn.text = '';
-  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  assert.equal(await ended, 'end');
+  conn.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.equal(await conn.ended, 'end');
   assert.match(conn.text, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(conn.text, /\r\nConnection: close\r\n/i);
   assert.ok(conn.text.endsWith('hi'));
@@ -181,13 +151,12 @@ test('QUIT: a response still waiting for its upstream is in flight, not idle: it
   });
   t.after(() => ngts.cleanup());
   const [worker] = ngts.workerPids();
-  const conn = rawConnection(port);
-  const { socket, ended } = conn;
-  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  const conn = new RawClient(port);
+  conn.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
   await waitFor(() => arrived, 'the request at the upstream');
   ngts.signal('SIGQUIT');
   await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
-  assert.equal(await ended, 'end');
+  assert.equal(await conn.ended, 'end');
   assert.match(conn.text, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(conn.text, /\r\nslow answer(\r\n0\r\n\r\n)?$/);
   assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
@@ -206,7 +175,7 @@ test('reload: a slow response in flight on an old worker finishes; that worker e
   ngts.signal('SIGHUP');
   await ngts.waitForLog(`[notice] ${old}#0: gracefully shutting down`);
   // The new generation serves, while the old worker still owes the slow reader its body.
-  assert.equal((await get(api, '/')).body, 'v2');
+  assert.equal((await request(api, '/')).body, 'v2');
   assert.ok(ngts.workerPids().includes(old));
   assert.doesNotMatch(ngts.logText(), new RegExp(`${old}#0: exiting`));
 
@@ -221,43 +190,28 @@ test('QUIT: a connection with half a request received is not idle: the request i
   const ngts = await Ngts.start({ conf: conf(port), files: { 'html/index.html': 'hi' } });
   t.after(() => ngts.cleanup());
   const [worker] = ngts.workerPids();
-  const errors: string[] = [];
-  const collect = (socket: net.Socket, name: string): { text: () => string; ended: Promise<void> } => {
-    let text = '';
-    socket.setEncoding('utf8').on('data', (d: string) => { text += d; });
-    return {
-      text: () => text,
-      ended: new Promise((resolve) => {
-        socket.on('end', resolve);
-        socket.on('error', (e) => { errors.push(`${name}: ${e.message}`); resolve(); });
-      }),
-    };
-  };
   // Connected first, so that its grace expires no later than the idle one's.
-  const partial = net.connect(port, '127.0.0.1');
-  const partialIn = collect(partial, 'partial');
+  const partial = new RawClient(port);
   partial.write('GET / HTTP/1.1\r\nHost: x\r\n');
-  const idle = net.connect(port, '127.0.0.1');
-  const idleIn = collect(idle, 'idle');
-  await Promise.all([once(partial, 'connect'), once(idle, 'connect')]);
+  const idle = new RawClient(port);
+  await Promise.all([partial.connected, idle.connected]);
   // A request on a third connection, answered: the worker accepted the two earlier ones (the
   // accept queue is FIFO). A connection still queued when QUIT closes the listening socket is
   // reset by the kernel — with nginx too; a reload does not close it, so loses none.
-  assert.equal((await get(port, '/')).body, 'hi');
-  assert.deepEqual(errors, []);
+  assert.equal((await request(port, '/')).body, 'hi');
+  assert.deepEqual([partial.endedBy, idle.endedBy], ['', '']);
 
   ngts.signal('SIGQUIT');
   await ngts.waitForLog(`[notice] ${worker}#0: gracefully shutting down`);
-  // The silent connection is closed once its grace is over...
-  await idleIn.ended;
-  assert.deepEqual(errors, []);
-  assert.equal(idleIn.text(), '');
+  // The silent connection is closed (a FIN, no error) once its grace is over...
+  assert.equal(await idle.ended, 'end');
+  assert.equal(idle.text, '');
   // ...the one with a request under way is still open, and its request is answered.
-  assert.equal(partial.readyState, 'open');
+  assert.equal(partial.endedBy, '');
+  assert.equal(partial.socket.readyState, 'open');
   partial.write('\r\n');
-  await partialIn.ended;
-  assert.deepEqual(errors, []);
-  assert.match(partialIn.text(), /^HTTP\/1\.1 200 OK\r\n/);
-  assert.match(partialIn.text(), /\r\nConnection: close\r\n/i);
+  assert.equal(await partial.ended, 'end');
+  assert.match(partial.text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(partial.text, /\r\nConnection: close\r\n/i);
   assert.deepEqual(await ngts.waitExit(), { code: 0, signal: null });
 });

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { Ngts, freePort, get, makePrefix, runNgts, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort, makePrefix, runNgts } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 function conf(port: number, extraMain = ''): string {
   return `worker_processes 1;\nerror_log logs/error.log notice;\n${extraMain}\nevents {}\n`
@@ -27,7 +29,7 @@ test('foreground master: pid file once serving, a worker, TERM removes the pid f
   const ngts = await Ngts.start({ conf: conf(port) });
   t.after(() => ngts.cleanup());
   // The pid file exists only once the port accepts: a request right now must succeed.
-  const res = await get(port, '/');
+  const res = await request(port, '/');
   assert.equal(res.status, 200);
   assert.equal(res.body, 'up');
   const workers = ngts.workerPids();
@@ -58,7 +60,7 @@ test('-s quit: graceful shutdown, pid file removed; -s stop likewise', async (t)
     const log = ngts.logText();
     assert.match(log, new RegExp(`signal ${signal} \\(SIG${name === 'quit' ? 'QUIT' : 'TERM'}\\) received, ${action}\\n`));
     if (name === 'quit') assert.match(log, new RegExp(`\\[notice\\] ${worker}#0: gracefully shutting down\\n`));
-    await assert.rejects(get(port, '/'), /ECONNREFUSED/);
+    await assert.rejects(request(port, '/'), /ECONNREFUSED/);
   }
 });
 
@@ -92,7 +94,7 @@ test('a second master on the same pid file refuses to start', async (t) => {
   const r = await ngts.ngts(['-g', 'daemon off;']);
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `ngts: [emerg] ngts is already running (pid ${ngts.pid} in "${ngts.pidFile}")\n`);
-  assert.equal((await get(port, '/')).body, 'up');
+  assert.equal((await request(port, '/')).body, 'up');
   assert.equal(fs.readFileSync(ngts.pidFile, 'utf8'), `${ngts.pid}\n`);
 });
 
@@ -110,7 +112,7 @@ test('daemon on (the default): the command returns once serving, the daemon runs
   assert.equal(r.stderr, '');
   daemonPid = Number(fs.readFileSync(pidFile, 'utf8'));
   assert.ok(isAlive(daemonPid));
-  assert.equal((await get(port, '/')).body, 'up');
+  assert.equal((await request(port, '/')).body, 'up');
   // Detached: a session of its own, so the terminal's signals do not reach it.
   const stat = fs.readFileSync(`/proc/${daemonPid}/stat`, 'utf8').split(') ')[1].split(' ');
   assert.equal(Number(stat[3]), daemonPid, 'the daemon leads its own session');
@@ -181,7 +183,7 @@ test('workers: worker_processes auto, worker_rlimit_nofile, and user when starte
       assert.equal(procStatusField(pid, 'Gid'), '65534');
     }
   }
-  assert.equal((await get(port, '/')).body, 'up');
+  assert.equal((await request(port, '/')).body, 'up');
 });
 
 test('user: a root master runs its workers as the named user and group', { skip: process.getuid!() !== 0 && 'needs root' }, async (t) => {
@@ -194,7 +196,7 @@ test('user: a root master runs its workers as the named user and group', { skip:
   assert.equal(procStatusField(worker, 'Uid'), uid);
   assert.equal(procStatusField(worker, 'Gid'), gid);
   assert.equal(procStatusField(ngts.pid, 'Uid'), '0');
-  assert.equal((await get(port, '/')).body, 'up');
+  assert.equal((await request(port, '/')).body, 'up');
 });
 
 test('error_log: several targets, each with its level; stderr is one', async (t) => {
@@ -225,7 +227,7 @@ test('user: an unknown user is a startup error, with nginx\'s message', { skip: 
   assert.equal(r.code, 1);
   assert.equal(r.stderr, 'ngts: [emerg] getpwnam("no-such-user-here") failed\n');
   assert.equal(fs.existsSync(`${prefix}/logs/ngts.pid`), false);
-  await assert.rejects(get(port, '/'), /ECONNREFUSED/);
+  await assert.rejects(request(port, '/'), /ECONNREFUSED/);
   // An existing user with a group that does not exist.
   fs.writeFileSync(`${prefix}/conf/nginx.conf`, conf(port, 'user nobody no-such-group-here;'));
   const g = await runNgts(['-p', prefix, '-c', 'conf/nginx.conf', '-g', 'daemon off;']);

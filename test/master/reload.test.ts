@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import { Ngts, freePort, get, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { request } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 function conf(ports: number[], body: string, extra = ''): string {
   const listens = ports.map((p) => `listen 127.0.0.1:${p};`).join(' ');
@@ -12,7 +14,7 @@ function conf(ports: number[], body: string, extra = ''): string {
 }
 
 async function bodyOf(port: number): Promise<string> {
-  return (await get(port, '/')).body;
+  return (await request(port, '/')).body;
 }
 
 test('reload: new content from new workers, old workers quit gracefully, in nginx\'s words', async (t) => {
@@ -79,7 +81,7 @@ test('reload opens added listen addresses and closes removed ones; a bind failur
 
   await ngts.reload(conf([b], 'three'));
   assert.equal(await bodyOf(b), 'three');
-  await assert.rejects(get(a, '/'), /ECONNREFUSED/);
+  await assert.rejects(request(a, '/'), /ECONNREFUSED/);
 
   // An address another process holds: nginx's [emerg], and the running config stays.
   const busy = net.createServer().listen(0, '127.0.0.1');

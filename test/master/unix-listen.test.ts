@@ -3,6 +3,7 @@
 // existing file at PATH, a live socket or a stale one, is nginx's bind() failure. What a request
 // sees is what Debian's nginx 1.22.1 gives on a unix listener: $remote_addr "unix:",
 // $server_addr "unix:PATH", no ports, a Location without Host made of "unix:PATH" and no port.
+import { waitFor } from '../helpers/wait.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,7 +12,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Ngts, makePrefix, runNgts, waitFor } from '../helpers/ngts.js';
+import { Ngts, makePrefix, runNgts } from '../helpers/ngts.js';
 
 interface UnixResponse {
   status: number;

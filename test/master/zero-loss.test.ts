@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Ngts, freePort, waitFor } from '../helpers/ngts.js';
+import { Ngts, freePort } from '../helpers/ngts.js';
+import { waitFor } from '../helpers/wait.js';
 
 const KEEP_ALIVE_CLIENTS = 25;
 const ONE_SHOT_CLIENTS = 25;

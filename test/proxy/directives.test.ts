@@ -68,5 +68,5 @@ test('a proxy_pass host names an upstream block in any case, as in nginx', () =>
   const pl = compileProxyLocation(location.loc, location, upstreams)!;
   assert.equal(pl.upstream, upstreams.get('backend'));
   assert.equal(pl.upstream!.implicit, false);
-  upstreams.destroy();
+  upstreams.retire();
 });

@@ -5,31 +5,26 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
+import type net from 'node:net';
 import type tls from 'node:tls';
-import { after, test } from 'node:test';
-import { backend, freePort, front, get, listen, namedBackend, onCleanup, track, waitFor, type Backend, type Front } from './helpers.js';
+import { test } from 'node:test';
+import { request } from '../helpers/http-client.js';
+import { freePort } from '../helpers/ngts.js';
+import { RawClient, rawServer } from '../helpers/raw.js';
+import { waitFor } from '../helpers/wait.js';
+import { backend, front, listen, namedBackend, onCleanup, track } from './helpers.js';
 
 /** A raw TCP backend: `answer` gets the socket once a request head arrived. */
-async function rawBackend(answer: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
+async function rawBackend(answer: (s: net.Socket) => void): Promise<{ port: number }> {
+  const server = await rawServer((s) => {
     let buf = '';
     s.on('data', (d) => {
       buf += d;
       if (buf.includes('\r\n\r\n')) answer(s);
     });
   });
-  const port = await listen(server);
-  const close = () => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  });
-  onCleanup(close);
-  return { port, close };
+  onCleanup(server.close);
+  return server;
 }
 
 test('reset, premature close and invalid header: 502 with nginx\'s log lines', async () => {
@@ -41,13 +36,13 @@ test('reset, premature close and invalid header: 502 with nginx\'s log lines', a
     location /close { proxy_pass http://127.0.0.1:${closes.port}; }
     location /bad { proxy_pass http://127.0.0.1:${bad.port}; }
   } }`));
-  for (const p of ['/reset', '/close', '/bad']) assert.equal((await get(f.port, p)).status, 502, p);
+  for (const p of ['/reset', '/close', '/bad']) assert.equal((await request(f.port, p)).status, 502, p);
   const lines = f.errorLines();
   const has = (text: string) => assert.ok(lines.some((l) => l.includes(text)), `${text}\n${lines.join('\n')}`);
   has(`recv() failed (104: Connection reset by peer) while reading response header from upstream, client: 127.0.0.1, server: , request: "GET /reset HTTP/1.1", upstream: "http://127.0.0.1:${reset.port}/reset", host: "127.0.0.1:${f.port}"`);
   has(`upstream prematurely closed connection while reading response header from upstream, client: 127.0.0.1, server: , request: "GET /close HTTP/1.1", upstream: "http://127.0.0.1:${closes.port}/close"`);
   has('upstream sent invalid header');
-  assert.equal(f.results.map((r) => r.log.statusText).join('|'), '502|502|502');
+  assert.equal((await f.logged(3)).map((e) => e.statusText).join('|'), '502|502|502');
 });
 
 test('max_fails: a failing peer is skipped for fail_timeout, with nginx\'s warning', async () => {
@@ -55,13 +50,14 @@ test('max_fails: a failing peer is skipped for fail_timeout, with nginx\'s warni
   const good = await track(namedBackend());
   const f = await track(front(`http { upstream pool { server 127.0.0.1:${dead} max_fails=1 fail_timeout=30s; server 127.0.0.1:${good.port}; }
     server { location / { proxy_pass http://pool; } } }`));
-  const first = await get(f.port, '/x');
+  const first = await request(f.port, '/x');
   assert.equal(first.body, String(good.port));
-  assert.equal(f.results[0].log.addr, `127.0.0.1:${dead}, 127.0.0.1:${good.port}`);
-  assert.equal(f.results[0].log.connectTime.split(', ')[0], '-');
+  const [logged] = await f.logged(1);
+  assert.equal(logged.addr, `127.0.0.1:${dead}, 127.0.0.1:${good.port}`);
+  assert.equal(logged.connectTime.split(', ')[0], '-');
   assert.ok(f.errorLines().some((l) => l.includes('[warn]') && l.includes(`upstream server temporarily disabled while connecting to upstream, client: 127.0.0.1, server: , request: "GET /x HTTP/1.1", upstream: "http://127.0.0.1:${dead}/x"`)), f.errorLines().join('\n'));
-  for (let i = 0; i < 5; i++) await get(f.port, '/x');
-  assert.ok(f.results.slice(1).every((r) => r.log.addr === `127.0.0.1:${good.port}`), 'the dead peer is not tried again within fail_timeout');
+  for (let i = 0; i < 5; i++) await request(f.port, '/x');
+  assert.deepEqual((await f.logged(6)).slice(1).map((e) => e.addr), Array(5).fill(`127.0.0.1:${good.port}`), 'the dead peer is not tried again within fail_timeout');
 });
 
 test('non-idempotent requests are not passed on once sent, unless non_idempotent', async () => {
@@ -73,20 +69,15 @@ test('non-idempotent requests are not passed on once sent, unless non_idempotent
       location /strict { proxy_next_upstream error http_503; proxy_pass http://pool; }
       location /lenient { proxy_next_upstream error http_503 non_idempotent; proxy_pass http://pool2; }
     } }`));
-  const post = (path: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: f.port, method: 'POST', path, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end('data');
-  });
+  const post = async (path: string): Promise<{ status: number; body: string }> => {
+    const r = await request(f.port, path, { method: 'POST', body: 'data' });
+    return { status: r.status, body: r.body };
+  };
   // Round robin starts at the busy peer for both upstreams.
   assert.deepEqual(await post('/strict'), { status: 503, body: 'busy' });
   assert.deepEqual(await post('/lenient'), { status: 200, body: String(good.port) });
   // A GET goes on to the next peer.
-  assert.equal((await get(f.port, '/strict')).status, 200);
+  assert.equal((await request(f.port, '/strict')).status, 200);
 });
 
 test('proxy_next_upstream_tries limits the peers tried', async () => {
@@ -94,9 +85,9 @@ test('proxy_next_upstream_tries limits the peers tried', async () => {
   const good = await track(namedBackend());
   const f = await track(front(`http { upstream pool { ${dead.map((p) => `server 127.0.0.1:${p} max_fails=0;`).join(' ')} server 127.0.0.1:${good.port}; }
     server { location / { proxy_next_upstream_tries 2; proxy_pass http://pool; } } }`));
-  const r = await get(f.port, '/');
+  const r = await request(f.port, '/');
   assert.equal(r.status, 502);
-  assert.equal(f.results[0].log.addr.split(', ').length, 2);
+  assert.equal((await f.logged(1))[0].addr.split(', ').length, 2);
 });
 
 test('keepalive: one upstream connection serves sequential requests', async () => {
@@ -108,9 +99,9 @@ test('keepalive: one upstream connection serves sequential requests', async () =
       location /ka { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://pool; }
       location /close { proxy_pass http://pool; }
     } }`));
-  for (let i = 0; i < 20; i++) assert.equal((await get(f.port, '/ka')).body, 'ok');
+  for (let i = 0; i < 20; i++) assert.equal((await request(f.port, '/ka')).body, 'ok');
   assert.equal(connections, 1);
-  for (let i = 0; i < 3; i++) await get(f.port, '/close');
+  for (let i = 0; i < 3; i++) await request(f.port, '/close');
   // The first reuses the idle connection (as nginx takes a cached one), and closes it; then one
   // connection per request, since Connection: close (the default) ends each.
   assert.equal(connections, 3);
@@ -135,10 +126,9 @@ test('a slow client holds the upstream back (backpressure), memory does not fill
     pump();
   }));
   const f = await track(front(`http { server { location / { proxy_read_timeout 100ms; proxy_pass http://127.0.0.1:${b.port}; } } }`));
-  const client = net.connect(f.port, '127.0.0.1');
-  client.on('error', () => {});
+  const client = new RawClient(f.port, { countOnly: true });
   client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  client.pause();
+  client.socket.pause();
   await waitFor(() => blocked, 'the backend to see backpressure');
   // Wait until the backend stops writing (the buffers of both hops are full), then check that
   // what it wrote is bounded by socket buffers, nowhere near the 512 MiB it wanted to send.
@@ -169,9 +159,9 @@ test('https upstream: SNI sent with proxy_ssl_server_name on, proxy_ssl_name ove
     location /sni { proxy_ssl_server_name on; proxy_pass https://localhost:${port}; }
     location /name { proxy_ssl_server_name on; proxy_ssl_name backend.test; proxy_pass https://localhost:${port}; }
   } }`));
-  assert.equal((await get(f.port, '/plain')).body, `tls localhost:${port}`);
-  assert.equal((await get(f.port, '/sni')).body, `tls localhost:${port}`);
-  assert.equal((await get(f.port, '/name')).status, 200);
+  assert.equal((await request(f.port, '/plain')).body, `tls localhost:${port}`);
+  assert.equal((await request(f.port, '/sni')).body, `tls localhost:${port}`);
+  assert.equal((await request(f.port, '/name')).status, 200);
   assert.deepEqual(names, [false, 'localhost', 'backend.test']);
 });
 
@@ -183,11 +173,11 @@ test('a reload retires the old generation: requests in flight finish, idle conne
   }));
   const f = await track(front(`http { upstream pool { server 127.0.0.1:${b.port}; keepalive 4; }
     server { location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://pool; } } }`));
-  const slow = get(f.port, '/slow');
+  const slow = request(f.port, '/slow');
   await waitFor(() => held.length === 1, 'the slow request at the backend');
-  await get(f.port, '/');
+  await request(f.port, '/');
   assert.equal(b.openSockets(), 2, 'one busy connection, one idle');
-  f.upstreams.retire();
+  f.retire();
   await waitFor(() => b.openSockets() === 1, 'the idle connection closed');
   held[0].end('done');
   assert.equal((await slow).body, 'done');
@@ -209,11 +199,11 @@ test('an idle keep-alive connection the upstream dropped is retried on a new one
   const f = await track(front(`http { upstream one { server 127.0.0.1:${flaky.port}; keepalive 2; }
     server { location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://one; } } }`));
   for (let i = 0; i < 3; i++) {
-    const r = await get(f.port, '/');
+    const r = await request(f.port, '/');
     assert.equal(r.status, 200, `request ${i}`);
     assert.equal(r.body, 'ok');
   }
-  const retried = f.results[1].log;
+  const retried = (await f.logged(3))[1];
   assert.equal(retried.addr, `127.0.0.1:${flaky.port}, 127.0.0.1:${flaky.port}`);
   assert.equal(retried.statusText, '502, 200');
 });
@@ -254,8 +244,8 @@ test('every peer failing: 502 after trying each, then "no live upstreams" for fa
   const [a, b] = [await freePort(), await freePort()];
   const f = await track(front(`http { upstream two { server 127.0.0.1:${a}; server 127.0.0.1:${b}; }
     server { location / { proxy_pass http://two; } } }`));
-  for (let i = 0; i < 3; i++) assert.equal((await get(f.port, '/x')).status, 502);
-  assert.deepEqual(f.results.map((r) => [r.log.addr, r.log.statusText]), [
+  for (let i = 0; i < 3; i++) assert.equal((await request(f.port, '/x')).status, 502);
+  assert.deepEqual((await f.logged(3)).map((e) => [e.addr, e.statusText]), [
     [`127.0.0.1:${a}, 127.0.0.1:${b}`, '502, 502'], ['two', '502'], ['two', '502'],
   ]);
   const kinds = f.errorLines().map((l) => /\] \d+#0: \*\d+ (.*?) while/.exec(l)?.[1]).filter((k) => k !== undefined);

@@ -1,22 +1,13 @@
-// Test harness for the proxy engine before it is wired into the HTTP core: loads a real
-// nginx.conf with loadConfig, compiles the proxy locations, and serves them from a real node
-// http server that calls ProxyHandler.handle/upgrade the way the core will (longest prefix
-// location, variables evaluated by a small evaluator that knows what the tests use).
-import fs from 'node:fs';
+// Proxy tests' pieces: real node:http backends on 127.0.0.1, and a front that serves an nginx.conf
+// with the real worker HTTP runtime in the test process (test/helpers/runtime.ts): the same
+// phases, locations, variables and proxy module as a worker of bin/ngts, minus the master.
+// The front logs every request's $upstream_* variables to an access log the tests read.
 import http from 'node:http';
 import type net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after } from 'node:test';
-import { loadConfig } from '../../src/config/load.js';
-import type { Config, LocationConf } from '../../src/config/types.js';
-import { ErrorLog } from '../../src/log/error-log.js';
-import { ProxyHandler, type ProxyOutcome, type ProxyPlan } from '../../src/proxy/handler.js';
-import { proxyAddXForwardedFor } from '../../src/proxy/headers.js';
-import { compileProxyLocation, proxyHost, resolveUpstream, type ProxyLocation } from '../../src/proxy/location.js';
-import type { UpstreamLog } from '../../src/proxy/upstream-log.js';
-import { Upstreams } from '../../src/proxy/upstreams.js';
-import { parseProxyPass, upstreamUri } from '../../src/proxy/uri.js';
+import type { Config } from '../../src/config/types.js';
+import { startRuntime, type RuntimeSite } from '../helpers/runtime.js';
+import { waitFor } from '../helpers/wait.js';
 
 export function listen(server: http.Server | net.Server, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port)));
@@ -67,159 +58,64 @@ export function namedBackend(): Promise<Backend> {
   });
 }
 
+/** One access-log line of the front: a request's status and its $upstream_* variables. */
+export interface UpstreamEntry {
+  /** $status: 499 when the client closed the connection first. */
+  status: string;
+  /** $upstream_addr: every peer tried, or the upstream's name when none could be. */
+  addr: string;
+  /** $upstream_status */
+  statusText: string;
+  /** $upstream_connect_time */
+  connectTime: string;
+  /** $request_uri */
+  uri: string;
+}
+
+const UPSTREAM_LOG = 'logs/upstream.log';
+const UPSTREAM_FORMAT = `log_format ngts_test_upstream '$status|$upstream_addr|$upstream_status|$upstream_connect_time|$request_uri';
+    access_log ${UPSTREAM_LOG} ngts_test_upstream;`;
+
 export interface Front {
   port: number;
-  server: http.Server;
   config: Config;
-  upstreams: Upstreams;
-  errorLogPath: string;
+  site: RuntimeSite;
   errorLines(): string[];
-  /** Outcome and upstream variables of every finished request, in order. */
-  results: { outcome: ProxyOutcome; log: UpstreamLog }[];
+  /** Resolves with the front's access-log entries, in order, once there are at least `count`. */
+  logged(count: number): Promise<UpstreamEntry[]>;
+  /** Resolves with the access-log entry of the request for `uri` ($request_uri) once written. */
+  loggedFor(uri: string): Promise<UpstreamEntry>;
+  /** What a worker does when its generation is replaced: idle upstream connections close. */
+  retire(): void;
   close(): Promise<void>;
 }
 
-/** Starts a front server for the http block of `confText` (its `listen` is ignored: port 0). */
+/**
+ * Serves `confText` (an `http { … }` block; `listen` may be left out) with the real runtime on a
+ * port of its own. The error log is logs/error.log at info level, as nginx's tests read it.
+ */
 export async function front(confText: string): Promise<Front> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngts-proxy-'));
-  fs.mkdirSync(path.join(dir, 'logs'));
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), `events {}\nerror_log logs/error.log info;\n${confText}\n`);
-  const { config } = loadConfig({ prefix: dir, confFile: 'nginx.conf' });
-  const errorLogPath = path.join(dir, 'logs', 'error.log');
-  const errorLog = new ErrorLog(config.main.errorLogs);
-  const upstreams = new Upstreams(config.http!.upstreams);
-  const proxy = new ProxyHandler(errorLog);
-  const vhost = config.http!.servers[0];
-  const locations = vhost.locations.map((l) => ({ conf: l, proxy: compileProxyLocation(l.loc, l, upstreams) }));
-  const results: Front['results'] = [];
-
-  const planFor = (req: http.IncomingMessage): ProxyPlan | undefined => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPath = q < 0 ? url : url.slice(0, q);
-    const uri = decodeURIComponent(rawPath);
-    const args = q < 0 ? '' : url.slice(q + 1);
-    const match = longestPrefix(locations, uri);
-    if (match?.proxy === undefined) return undefined;
-    const pl: ProxyLocation = match.proxy;
-    const vars = (name: string): string => variable(name, req, pl, uri, args);
-    let pass = pl.pass;
-    let upstream = pl.upstream;
-    if (pl.hasVariables) {
-      pass = parseProxyPass(evaluate(pl.passTemplate, vars));
-      if (pass === undefined) return undefined;
-      upstream = resolveUpstream(pass, upstreams);
-    }
-    const ph = proxyHost(pass!);
-    const withProxy = (name: string): string => (name === 'proxy_host' ? ph : vars(name));
-    return {
-      location: pl,
-      pass: pass!,
-      upstream: upstream!,
-      uri: upstreamUri(pass!.uri, pl.hasVariables, pl.locationPrefix, { unparsed: url, uri, args }),
-      headerValues: pl.setHeaders.map((h) => evaluate(h.value, withProxy)),
-      hashKey: upstream!.hashKey !== undefined ? evaluate(upstream!.hashKey, withProxy) : '',
-      serverName: vhost.serverNames[0] ?? '',
-    };
-  };
-
-  const server = http.createServer((req, res) => {
-    const plan = planFor(req);
-    if (plan === undefined) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    proxy.handle(req, res, plan, (outcome, log) => {
-      results.push({ outcome, log });
-      if (outcome.kind === 'failed') {
-        res.statusCode = outcome.status;
-        res.end(`status ${outcome.status}`);
-      }
-    });
+  const at = confText.indexOf('http {');
+  if (at < 0) throw new Error('front() needs an http { … } block');
+  const withLog = `${confText.slice(0, at + 6)}\n    ${UPSTREAM_FORMAT}\n${confText.slice(at + 6)}`;
+  const site = await startRuntime(`events {}\nerror_log logs/error.log info;\n${withLog}\n`);
+  const entries = (): UpstreamEntry[] => site.lines(UPSTREAM_LOG).map((line) => {
+    const [status, addr, statusText, connectTime, uri] = line.split('|');
+    return { status, addr, statusText, connectTime, uri };
   });
-  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    const plan = planFor(req);
-    if (plan === undefined) {
-      socket.destroy();
-      return;
-    }
-    proxy.upgrade(req, socket, head, plan, (outcome, log) => results.push({ outcome, log }));
-  });
-  const port = await listen(server);
   return {
-    port, server, config, upstreams, errorLogPath, results,
-    errorLines: () => (fs.existsSync(errorLogPath) ? fs.readFileSync(errorLogPath, 'utf8').split('\n').filter((l) => l !== '') : []),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => {
-        upstreams.destroy();
-        errorLog.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-        resolve();
-      });
-    }),
+    port: site.port(),
+    config: site.config,
+    site,
+    errorLines: () => site.lines('logs/error.log'),
+    logged: (count) => waitFor(() => {
+      const list = entries();
+      return list.length >= count && list;
+    }, `${count} access-log lines`),
+    loggedFor: (uri) => waitFor(() => entries().find((e) => e.uri === uri), `the access-log line of ${uri}`),
+    retire: () => site.runtime.retire(),
+    close: () => site.close(),
   };
-}
-
-function longestPrefix(locations: { conf: LocationConf; proxy: ProxyLocation | undefined }[], uri: string) {
-  let best: (typeof locations)[number] | undefined;
-  for (const l of locations) {
-    const p = l.conf.pattern;
-    if (l.conf.modifier === '=' ? uri === p : uri.startsWith(p)) {
-      if (l.conf.modifier === '=') return l;
-      if (best === undefined || p.length > best.conf.pattern.length) best = l;
-    }
-  }
-  return best;
-}
-
-function variable(name: string, req: http.IncomingMessage, pl: ProxyLocation, uri: string, args: string): string {
-  if (name.startsWith('http_')) {
-    const v = req.headers[name.slice(5).replace(/_/g, '-')];
-    return Array.isArray(v) ? v.join(', ') : v ?? '';
-  }
-  if (name.startsWith('arg_')) return new URLSearchParams(args).get(name.slice(4)) ?? '';
-  switch (name) {
-    case 'host': return (req.headers.host ?? '').replace(/:\d+$/, '');
-    case 'remote_addr': return req.socket.remoteAddress ?? '';
-    case 'request_uri': return req.url ?? '/';
-    case 'uri': return uri;
-    case 'args': return args;
-    case 'is_args': return args !== '' ? '?' : '';
-    case 'proxy_add_x_forwarded_for': return proxyAddXForwardedFor(req);
-    // map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-    case 'connection_upgrade': return req.headers.upgrade ? 'upgrade' : 'close';
-    case 'proxy_host': return pl.pass ? proxyHost(pl.pass) : '';
-    default: throw new Error(`test evaluator does not know $${name}`);
-  }
-}
-
-function evaluate(template: string, vars: (name: string) => string): string {
-  return template.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_, a: string | undefined, b: string | undefined) => vars((a ?? b)!));
-}
-
-/** GET through the front; resolves with status, headers and body. */
-export function get(port: number, pathName: string, options: http.RequestOptions = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathName, agent: false, ...options }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Resolves when `predicate` holds, polling (conditions, never fixed sleeps). */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 // Servers a test file starts through track() are closed, newest first, when the file's tests end.
@@ -237,5 +133,3 @@ export async function track<T extends { close(): Promise<void> }>(p: Promise<T>)
   onCleanup(() => v.close());
   return v;
 }
-
-export { freePort } from '../helpers/ngts.js';

@@ -2,6 +2,8 @@
 // listens on a socket in a temporary directory: `server unix:PATH` in an upstream block and
 // `proxy_pass http://unix:PATH:/uri`. The expected values (Host header, $upstream_addr, $proxy_host,
 // the error-log lines and their levels) are what Debian's nginx 1.22 does on the same config.
+import { request as get } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -10,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { freePort, get, Ngts, waitFor } from '../helpers/ngts.js';
+import { freePort, Ngts } from '../helpers/ngts.js';
 import { backend, type Backend } from './helpers.js';
 
 interface SocketBackend {

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { front, listen, waitFor, type Front } from './helpers.js';
+import { RawClient } from '../helpers/raw.js';
+import { front, listen, type Front } from './helpers.js';
 
 let heads: string[] = [];
 let upstream: net.Server;
@@ -43,12 +44,10 @@ after(async () => {
 /** Sends `request` raw, waits for the response, returns what the upstream received. */
 async function through(request: string): Promise<string> {
   heads = [];
-  const s = net.connect(f.port, '127.0.0.1');
-  let response = '';
-  s.on('data', (d) => (response += d));
-  s.write(request);
-  await waitFor(() => response.endsWith('ok'), 'the response');
-  s.destroy();
+  const client = new RawClient(f.port);
+  client.write(request);
+  await client.waitForText((response) => response.endsWith('ok'), 'the response');
+  client.destroy();
   assert.equal(heads.length, 1);
   return heads[0];
 }
@@ -87,15 +86,13 @@ test('proxy_set_header Host "": node\'s client adds the peer\'s address as Host'
 
 test('a header value with a control character (from a variable) is not sent: 502', async () => {
   heads = [];
-  const s = net.connect(f.port, '127.0.0.1');
-  let response = '';
-  s.on('data', (d) => (response += d));
-  s.write('GET /ctl/%01 HTTP/1.1\r\nHost: h\r\n\r\n');
-  await waitFor(() => response.includes('\r\n\r\n'), 'the response');
-  s.destroy();
+  const client = new RawClient(f.port);
+  client.write('GET /ctl/%01 HTTP/1.1\r\nHost: h\r\n\r\n');
+  const response = await client.waitForText((text) => text.includes('\r\n\r\n'), 'the response');
+  client.destroy();
   assert.match(response, /^HTTP\/1\.1 502 /);
   assert.equal(heads.length, 0);
-  assert.equal(f.results.at(-1)?.log.statusText, '502');
+  assert.equal((await f.loggedFor('/ctl/%01')).statusText, '502');
 });
 
 test('POST without a body sends no body and no framing header', async () => {

@@ -8,32 +8,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { freePort, Ngts, REPO_ROOT, waitFor } from '../helpers/ngts.js';
+import { request, type Reply } from '../helpers/http-client.js';
+import { freePort, Ngts } from '../helpers/ngts.js';
+import { REPO_ROOT } from '../helpers/repo.js';
+import { waitFor } from '../helpers/wait.js';
 import { backend, listen, type Backend } from './helpers.js';
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function request(port: number, path: string, options: { headers?: http.OutgoingHttpHeaders; localAddress?: string; agent?: http.Agent | false; method?: string; body?: Buffer } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers,
-      localAddress: options.localAddress, agent: options.agent ?? false,
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (options.body) req.write(options.body);
-    req.end();
-  });
-}
 
 /** A backend answering "<name> <url>" and echoing the request headers as JSON in X-Seen. */
 async function named(name: string): Promise<Backend & { name: string }> {
@@ -270,12 +249,7 @@ describe('proxy through bin/ngts', () => {
   });
 
   it('response headers reach the client in the upstream\'s order and case, after Server and Date', async () => {
-    const raw = (p: string): Promise<string[]> => new Promise((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.rawHeaders));
-      }).on('error', reject);
-    });
+    const raw = async (p: string): Promise<string[]> => (await request(port, p)).rawHeaders;
     const date = (list: string[]): string => list[list.indexOf('Date') + 1];
     // Location as proxy_redirect's default rewrites it, made absolute (nginx's header filter).
     const passed = (prefix: string): string[] => ['content-type', 'text/plain', 'Set-Cookie', 'a=1', 'X-Mid', 'm',
