@@ -125,7 +125,16 @@ export class Ngts {
     const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
     const child = spawn(process.execPath, [NGTS_BIN, ...args], { cwd: prefix, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const ngts = new Ngts(prefix, child, path.join(prefix, 'conf/nginx.conf'));
-    if (options.waitReady !== false) await ngts.waitReady();
+    if (options.waitReady !== false) {
+      // A start that fails (or is too slow on a loaded machine) must not leave a master behind:
+      // its pipes would keep the test file's process alive and the suite would never end.
+      try {
+        await ngts.waitReady();
+      } catch (e) {
+        await ngts.cleanup();
+        throw e;
+      }
+    }
     return ngts;
   }
 
