@@ -62,7 +62,7 @@ export function compileProxyLocation(loc: MergedLocConf, location: { modifier: L
   const pass = hasVariables ? undefined : parseProxyPass(pp.url);
   const upstream = pass ? resolveUpstream(pass, upstreams) : undefined;
   const prefixLocation = location.modifier === '' || location.modifier === '^~' || location.modifier === '=';
-  const setHeaders = (loc.proxySetHeaders ?? []).map((h) => ({ name: h.name, lower: h.name.toLowerCase(), value: h.value }));
+  const setHeaders = loc.proxySetHeaders.map((h) => ({ name: h.name, lower: h.name.toLowerCase(), value: h.value }));
   const setNames = new Set(setHeaders.map((h) => h.lower));
   const hide = new Set([...HIDDEN_BY_DEFAULT, ...(loc.proxyHideHeaders ?? [])]);
   for (const name of loc.proxyPassHeaders ?? []) hide.delete(name);
@@ -77,19 +77,19 @@ export function compileProxyLocation(loc: MergedLocConf, location: { modifier: L
     defaultHost: !setNames.has('host'),
     defaultConnection: !setNames.has('connection'),
     notFromClient: new Set([...NOT_FROM_CLIENT_BY_DEFAULT, ...setNames]),
-    passRequestHeaders: loc.proxyPassRequestHeaders ?? true,
+    passRequestHeaders: loc.proxyPassRequestHeaders,
     hide,
     redirects: redirectRules(loc, pass, locationName),
-    httpVersion: loc.proxyHttpVersion ?? '1.0',
-    connectTimeout: loc.proxyConnectTimeout ?? 60_000,
-    readTimeout: loc.proxyReadTimeout ?? 60_000,
-    sendTimeout: loc.proxySendTimeout ?? 60_000,
+    httpVersion: loc.proxyHttpVersion,
+    connectTimeout: loc.proxyConnectTimeout,
+    readTimeout: loc.proxyReadTimeout,
+    sendTimeout: loc.proxySendTimeout,
     nextUpstream: nextUpstreamMask(loc.proxyNextUpstream),
-    nextUpstreamTries: loc.proxyNextUpstreamTries ?? 0,
-    nextUpstreamTimeout: loc.proxyNextUpstreamTimeout ?? 0,
-    sslServerName: loc.proxySslServerName ?? false,
+    nextUpstreamTries: loc.proxyNextUpstreamTries,
+    nextUpstreamTimeout: loc.proxyNextUpstreamTimeout,
+    sslServerName: loc.proxySslServerName,
     sslName: loc.proxySslName,
-    sslVerify: loc.proxySslVerify ?? false,
+    sslVerify: loc.proxySslVerify,
   };
 }
 
